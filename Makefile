@@ -1,0 +1,26 @@
+# Strata: `make test` is the whole check, as CI runs it.
+GO       ?= go
+FUZZTIME ?= 4s
+BENCH    ?= .
+BENCHTIME ?= 1s
+
+.PHONY: test build fuzz bench clean
+
+## test: gofmt, vet, all tests (race detector on) with a throwaway PostgreSQL, fuzz smoke
+test:
+	FUZZTIME=$(FUZZTIME) scripts/with-postgres.sh scripts/test.sh
+
+## build: the strata binary in ./bin
+build:
+	$(GO) build -o bin/strata ./cmd/strata
+
+## fuzz: every fuzz target for FUZZTIME (e.g. make fuzz FUZZTIME=10m)
+fuzz:
+	scripts/fuzz.sh $(FUZZTIME)
+
+## bench: the benchmarks (e.g. make bench BENCH=RoundTrip BENCHTIME=3s)
+bench:
+	$(GO) test -run='^$$' -bench='$(BENCH)' -benchtime=$(BENCHTIME) -benchmem ./...
+
+clean:
+	rm -rf bin

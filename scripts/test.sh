@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# test.sh: everything `make test` checks, in order. Runs inside
+# scripts/with-postgres.sh, which provides STRATA_TEST_POSTGRES_URL.
+#   NORACE   extended regexp of packages run without the race detector
+#   FUZZTIME how long each fuzz target runs (default 4s)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "gofmt"
+unformatted=$(gofmt -l $(find . -name '*.go' -not -path './.git/*'))
+if [ -n "$unformatted" ]; then
+  echo "gofmt would change:"; echo "$unformatted"; exit 1
+fi
+
+step "go vet ./..."
+go vet ./...
+
+# Packages whose tests use PostgreSQL run verbosely, so the log shows each
+# PostgreSQL test running (pgtest fails rather than skips under make test).
+pg_pkgs=$(grep -rl --include='*_test.go' 'store/postgres/pgtest"' . | xargs -r -n1 dirname | sort -u | sed 's#^\.#github.com/strata-sp/strata#')
+all_pkgs=$(go list ./...)
+other_pkgs=$(comm -23 <(echo "$all_pkgs" | sort) <(echo "$pg_pkgs" | sort))
+race_pkgs=$other_pkgs
+norace_pkgs=""
+if [ -n "${NORACE:-}" ]; then
+  race_pkgs=$(echo "$other_pkgs" | grep -v -E "$NORACE" || true)
+  norace_pkgs=$(echo "$other_pkgs" | grep -E "$NORACE" || true)
+fi
+
+step "go test -race (PostgreSQL suites, verbose): $(echo $pg_pkgs)"
+go test -race -count=1 -v $pg_pkgs 2>&1 | grep -E -- '^\s*--- (PASS|FAIL|SKIP)|^(ok|FAIL|PASS|panic)|postgres:' || true
+# Re-check the status: the filter above must not hide a failure.
+go test -race -count=1 $pg_pkgs >/dev/null 2>&1 || { echo "PostgreSQL suites failed; rerun: go test -v $pg_pkgs"; go test -race -count=1 $pg_pkgs; exit 1; }
+
+step "go test -race ./... (the rest)"
+go test -race -count=1 $race_pkgs
+if [ -n "$norace_pkgs" ]; then
+  step "go test (no race detector): $(echo $norace_pkgs)"
+  go test -count=1 $norace_pkgs
+fi
+
+step "fuzz smoke (${FUZZTIME:-4s} per target)"
+scripts/fuzz.sh "${FUZZTIME:-4s}"
