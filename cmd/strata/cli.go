@@ -27,7 +27,11 @@ type env struct {
 	exitNow func(code int)
 	// extend lets tests register extra RPC methods on a daemon.
 	extend func(*daemon.Daemon) error
+	// isTerminal says whether a progress bar on w would be seen.
+	isTerminal func(w io.Writer) bool
 }
+
+func (e *env) terminal(w io.Writer) bool { return e.isTerminal != nil && e.isTerminal(w) }
 
 func newEnv() *env {
 	return &env{
@@ -39,7 +43,8 @@ func newEnv() *env {
 			signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
 			return ch, func() { signal.Stop(ch) }
 		},
-		exitNow: os.Exit,
+		exitNow:    os.Exit,
+		isTerminal: isTerminal,
 	}
 }
 
@@ -74,6 +79,8 @@ func root() *command {
 		summary: "a Filecoin storage-provider stack",
 		subs: []*command{
 			devnetCommand(),
+			clientCommand(),
+			utilCommand(),
 			authCommand(),
 			versionCommand(),
 			helpCommand(),

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestCLI_UtilCommP(t *testing.T) {
+	dir := t.TempDir()
+	// Row "cc,1017,2048,baga6ea4seaqf3n5..." of ../shared/vectors/commp.csv.
+	p := filepath.Join(dir, "cc.bin")
+	if err := os.WriteFile(p, bytes.Repeat([]byte{0xcc}, 1017), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCLI(t, nil, "util", "commp", p, "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var got struct {
+		PayloadSize uint64 `json:"payloadSize"`
+		PieceSize   uint64 `json:"pieceSize"`
+		PieceCid    string `json:"pieceCid"`
+		PieceCidV2  string `json:"pieceCidV2"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.PayloadSize != 1017 || got.PieceSize != 2048 || got.PieceCid != "baga6ea4seaqf3n5ob5qonkwnxfcbjzftsagbnrjfzualqvzhcylz46b7sgz6wmi" || !strings.HasPrefix(got.PieceCidV2, "bafkzcib") {
+		t.Errorf("util commp = %+v", got)
+	}
+	code, out, _ = runCLI(t, nil, "util", "commp", p)
+	if code != 0 || !strings.Contains(out, "Padded piece size: 2048 (2.0 KiB)") {
+		t.Errorf("text output: %q", out)
+	}
+	small := filepath.Join(dir, "small")
+	_ = os.WriteFile(small, make([]byte, 64), 0o644)
+	if code, _, errs := runCLI(t, nil, "util", "commp", small); code != 1 || !strings.Contains(errs, "at least 65") {
+		t.Errorf("64-byte payload: exit %d, %q", code, errs)
+	}
+	if code, _, errs := runCLI(t, nil, "util", "commp"); code != 2 || !strings.Contains(errs, "want one FILE") {
+		t.Errorf("no file: exit %d, %q", code, errs)
+	}
+	if code, _, _ := runCLI(t, nil, "util", "commp", dir); code != 1 {
+		t.Errorf("directory: exit %d", code)
+	}
+}
+
+func TestCLI_UtilAddress(t *testing.T) {
+	tests := []struct {
+		addr string
+		code int
+		want []string
+	}{
+		{"t01024", 0, []string{"protocol:    0 (id)", "bytes:       008008", "id:          1024", "network:     testnet"}},
+		{"f410fkkld55ioe7qg24wvt7fu6pbknb56ht7pt4zamxa", 0, []string{"eth address: 0x52963ef50e27e06d72d59fcb4f3c2a687be3cfef", "namespace:   10"}},
+		{"t15ihq5ibzwki2b4ep2f46avlkrqzhpqgtga7pdrq", 0, []string{"bytes:       01ea0f0ea039b291a0f08fd179e0556a8c3277c0d3", "key hash:"}},
+		{"t15ihq5ibzwki2b4ep2f46avlkrqzhpqgtga7pdrr", 1, nil}, // checksum off by one character
+		{"x01024", 1, nil},
+	}
+	for _, tc := range tests {
+		code, out, errs := runCLI(t, nil, "util", "address", tc.addr)
+		if code != tc.code {
+			t.Errorf("%s: exit %d (%s)", tc.addr, code, errs)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(out, w) {
+				t.Errorf("%s: output lacks %q:\n%s", tc.addr, w, out)
+			}
+		}
+	}
+}
+
+func TestCLI_ClientPrep(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "data")
+	if err := os.MkdirAll(filepath.Join(src, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	big := make([]byte, 12<<20) // distinct chunks, so no block dedups away
+	_, _ = rand.NewChaCha8([32]byte{1}).Read(big)
+	_ = os.WriteFile(filepath.Join(src, "sub", "big.bin"), big, 0o644)
+	_ = os.WriteFile(filepath.Join(src, "small.txt"), []byte("hello"), 0o644)
+	car := filepath.Join(dir, "out.car")
+
+	// On a terminal, a progress bar goes to stderr; the result to stdout.
+	var stdout, stderr bytes.Buffer
+	e := &env{stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }, isTerminal: func(io.Writer) bool { return true }}
+	if code := run(context.Background(), e, []string{"client", "prep", src, "-o", car, "--json"}); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	var res struct {
+		Root, PieceCid string
+		CarSize        uint64 `json:"carSize"`
+		PieceSize      uint64 `json:"pieceSize"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
+		t.Fatalf("%v: %s", err, stdout.String())
+	}
+	st, err := os.Stat(car)
+	if err != nil || uint64(st.Size()) != res.CarSize || res.PieceSize != 16<<20 || !strings.HasPrefix(res.Root, "bafybei") {
+		t.Errorf("prep = %+v; CAR %v %v", res, st, err)
+	}
+	for _, w := range []string{"import", "commp", "100.0%"} {
+		if !strings.Contains(stderr.String(), w) {
+			t.Errorf("progress on a terminal lacks %q: %q", w, stderr.String())
+		}
+	}
+	// The CAR's CommP from util commp agrees.
+	code, out, _ := runCLI(t, nil, "util", "commp", car, "--json")
+	if code != 0 || !strings.Contains(out, res.PieceCid) {
+		t.Errorf("util commp of the CAR: %s", out)
+	}
+	// Not a terminal: no progress output at all.
+	code, _, errs := runCLI(t, nil, "client", "prep", src, "-o", filepath.Join(dir, "b.car"))
+	if code != 0 || errs != "" {
+		t.Errorf("prep off a terminal: exit %d, stderr %q", code, errs)
+	}
+	if code, _, errs := runCLI(t, nil, "client", "prep", src); code != 2 || !strings.Contains(errs, "-o OUT.car") {
+		t.Errorf("no -o: exit %d %q", code, errs)
+	}
+}

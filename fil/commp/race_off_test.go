@@ -1,0 +1,5 @@
+//go:build !race
+
+package commp
+
+const raceEnabled = false
