@@ -109,9 +109,13 @@ func makeCall(t transport, name string, ft reflect.Type, ids *atomic.Int64) func
 			return []reflect.Value{ev}
 		}
 		id := fmt.Sprint(ids.Add(1))
-		body, err := json.Marshal(request{JSONRPC: "2.0", ID: json.RawMessage(id), Method: name, Params: mustParams(params)})
+		rawParams, err := json.Marshal(params)
 		if err != nil {
 			return fail(&Error{Kind: KindInvalid, Message: fmt.Sprintf("%s: encode params: %v", name, err), cause: err})
+		}
+		body, err := json.Marshal(request{JSONRPC: "2.0", ID: json.RawMessage(id), Method: name, Params: rawParams})
+		if err != nil {
+			return fail(&Error{Kind: KindInvalid, Message: fmt.Sprintf("%s: encode request: %v", name, err), cause: err})
 		}
 		resp, err := t.roundTrip(ctx, id, body)
 		if err != nil {
@@ -129,14 +133,6 @@ func makeCall(t transport, name string, ft reflect.Type, ids *atomic.Int64) func
 		}
 		return []reflect.Value{out.Elem(), reflect.Zero(errorType)}
 	}
-}
-
-func mustParams(params []any) json.RawMessage {
-	b, err := json.Marshal(params)
-	if err != nil {
-		return nil // caught by the marshal of the request
-	}
-	return b
 }
 
 // transport sends one encoded request and returns its response.

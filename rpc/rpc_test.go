@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -34,6 +35,7 @@ type TestStruct struct {
 	Whoami func(ctx context.Context) (map[string]string, error)         `perm:"admin"`
 	Scoped func(ctx context.Context) ([]string, error)                  `perm:"sign"`
 	Pair   func(ctx context.Context, p struct{ A, B int }) (int, error) `perm:"read"`
+	Float  func(ctx context.Context, f float64) error                   `perm:"read"`
 }
 
 type testImpl struct {
@@ -87,6 +89,7 @@ func (t *testImpl) Scoped(ctx context.Context) ([]string, error) {
 	return addrs, nil
 }
 func (t *testImpl) Pair(_ context.Context, p struct{ A, B int }) (int, error) { return p.A * p.B, nil }
+func (t *testImpl) Float(context.Context, float64) error                      { return nil }
 
 type fixture struct {
 	srv   *rpc.Server
@@ -322,6 +325,10 @@ func TestClient_TypedCalls(t *testing.T) {
 			}
 			if _, err := w.Whoami(ctx); !errors.Is(err, rpc.ErrPermission) {
 				t.Errorf("Whoami with a write token = %v, want permission", err)
+			}
+			// A param JSON cannot carry fails on the client, before sending.
+			if err := w.Float(ctx, math.NaN()); !errors.Is(err, rpc.ErrInvalid) || !strings.Contains(err.Error(), "encode params") {
+				t.Errorf("Float(NaN) = %v, want an invalid-params error from the client", err)
 			}
 			if n, err := w.Pair(ctx, struct{ A, B int }{6, 7}); err != nil || n != 42 {
 				t.Errorf("Pair = %d, %v", n, err)

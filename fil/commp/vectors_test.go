@@ -15,33 +15,6 @@ import (
 	"github.com/strata-sp/strata/internal/testvectors"
 )
 
-// readRows returns the data rows of a vector file split on sep, skipping
-// blank lines and # comments.
-func readRows(t testing.TB, name, sep string) [][]string {
-	t.Helper()
-	f, err := os.Open(testvectors.Path(t, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var rows [][]string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		rows = append(rows, strings.Split(line, sep))
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if len(rows) == 0 {
-		t.Fatalf("%s has no rows", name)
-	}
-	return rows
-}
-
 func parseUint(t testing.TB, s string) uint64 {
 	t.Helper()
 	v, err := strconv.ParseUint(strings.TrimSpace(s), 10, 64)
@@ -99,7 +72,7 @@ func newPattern(t testing.TB, name string, n uint64) io.Reader {
 }
 
 func TestVectors_CommP(t *testing.T) {
-	rows := readRows(t, "commp.csv", ",")
+	rows := testvectors.Rows(t, "commp.csv", ",")
 	for _, r := range rows {
 		pattern, payload, size, want := r[0], parseUint(t, r[1]), parseUint(t, r[2]), r[3]
 		t.Run(pattern+"/"+r[1], func(t *testing.T) {
@@ -121,7 +94,7 @@ func TestVectors_CommP(t *testing.T) {
 }
 
 func TestVectors_ZeroComms(t *testing.T) {
-	rows := readRows(t, "zero_comms.csv", ",")
+	rows := testvectors.Rows(t, "zero_comms.csv", ",")
 	for _, r := range rows {
 		level, size, root, want := parseUint(t, r[0]), parseUint(t, r[1]), r[2], r[3]
 		if got := hex.EncodeToString(zeroComms[level][:]); got != root {

@@ -1,11 +1,9 @@
 package piece
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/hex"
 	"errors"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,32 +13,6 @@ import (
 
 	"github.com/strata-sp/strata/internal/testvectors"
 )
-
-// readCSV returns the data rows of a vector file, skipping # comments.
-func readCSV(t *testing.T, name string) [][]string {
-	t.Helper()
-	f, err := os.Open(testvectors.Path(t, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var rows [][]string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		rows = append(rows, strings.Split(line, ","))
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if len(rows) == 0 {
-		t.Fatalf("%s has no rows", name)
-	}
-	return rows
-}
 
 func mustHex32(t *testing.T, s string) [32]byte {
 	t.Helper()
@@ -63,7 +35,7 @@ func mustUint(t *testing.T, s string) uint64 {
 // TestVectors_PieceCIDv2 runs every row of piece_cid_v2.csv (FRC-0069,
 // go-fil-commcid) through both conversions.
 func TestVectors_PieceCIDv2(t *testing.T) {
-	rows := readCSV(t, "piece_cid_v2.csv")
+	rows := testvectors.Rows(t, "piece_cid_v2.csv", ",")
 	for _, r := range rows {
 		payload := mustUint(t, r[1])
 		comm := mustHex32(t, r[2])

@@ -8,6 +8,7 @@ package testvectors
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -45,4 +46,23 @@ func Path(t testing.TB, name string) string {
 		t.Fatalf("testvectors: %v", err)
 	}
 	return p
+}
+
+// Rows returns the data rows of a vector file, each split on sep, skipping
+// blank lines and # comments (the header of every file there).
+func Rows(t testing.TB, name, sep string) [][]string {
+	t.Helper()
+	b, err := os.ReadFile(Path(t, name))
+	if err != nil {
+		t.Fatalf("testvectors: %v", err)
+	}
+	var rows [][]string
+	for line := range strings.SplitSeq(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		rows = append(rows, strings.Split(line, sep))
+	}
+	return rows
 }
