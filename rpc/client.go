@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-
 	"fmt"
 	"io"
 	"net/http"
@@ -13,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/coder/websocket"
 )
@@ -117,6 +117,17 @@ func makeCall(t transport, name string, ft reflect.Type, ids *atomic.Int64) func
 		if err != nil {
 			return fail(&Error{Kind: KindInvalid, Message: fmt.Sprintf("%s: encode request: %v", name, err), cause: err})
 		}
+		if hasResult && ft.Out(0).Kind() == reflect.Chan {
+			sub, ok := t.(subscriber)
+			if !ok {
+				return fail(&Error{Kind: KindInvalid, Message: fmt.Sprintf("%s is a subscription: dial a ws:// or wss:// address", name)})
+			}
+			ch, err := sub.subscribe(ctx, id, body, ft.Out(0).Elem())
+			if err != nil {
+				return fail(err)
+			}
+			return []reflect.Value{ch.Convert(ft.Out(0)), reflect.Zero(errorType)}
+		}
 		resp, err := t.roundTrip(ctx, id, body)
 		if err != nil {
 			return fail(err)
@@ -133,6 +144,13 @@ func makeCall(t transport, name string, ft reflect.Type, ids *atomic.Int64) func
 		}
 		return []reflect.Value{out.Elem(), reflect.Zero(errorType)}
 	}
+}
+
+// subscriber is a transport that can carry subscriptions.
+type subscriber interface {
+	// subscribe sends the request and returns a channel of elem values that
+	// lives until the server closes it, ctx ends or the connection fails.
+	subscribe(ctx context.Context, id string, req []byte, elem reflect.Type) (reflect.Value, error)
 }
 
 // transport sends one encoded request and returns its response.
@@ -204,8 +222,16 @@ type wsTransport struct {
 
 	mu      sync.Mutex
 	conn    *websocket.Conn
-	pending map[string]chan *response
+	pending map[string]pendingCall
+	subs    map[uint64]*clientSub
 	closed  bool
+}
+
+// pendingCall waits for its response; a subscription's sub is registered
+// by the read loop as the response arrives, before any value can.
+type pendingCall struct {
+	ch  chan *response
+	sub *clientSub
 }
 
 func (w *wsTransport) dial(ctx context.Context) (*websocket.Conn, error) {
@@ -231,45 +257,133 @@ func (w *wsTransport) dial(ctx context.Context) (*websocket.Conn, error) {
 	}
 	c.SetReadLimit(w.maxResp)
 	w.conn = c
-	w.pending = make(map[string]chan *response)
+	w.pending = make(map[string]pendingCall)
+	w.subs = make(map[uint64]*clientSub)
 	go w.readLoop(c)
 	return c, nil
 }
 
-// readLoop delivers responses to their callers until the connection fails,
-// then fails every pending call so that the next call redials.
+// wsMessage is anything the server sends: a response, or a notification of
+// a subscription.
+type wsMessage struct {
+	ID     json.RawMessage `json:"id"`
+	Method string          `json:"method"`
+	Params json.RawMessage `json:"params"`
+	Result json.RawMessage `json:"result"`
+	Error  *wireError      `json:"error"`
+}
+
+// readLoop delivers responses to their callers and values to their
+// subscriptions until the connection fails, then fails every pending call
+// and ends every subscription, so that the next call redials.
 func (w *wsTransport) readLoop(c *websocket.Conn) {
 	for {
-		_, msg, err := c.Read(context.Background())
+		_, data, err := c.Read(context.Background())
 		if err != nil {
 			break
 		}
-		var resp response
-		if json.Unmarshal(msg, &resp) != nil {
-			continue // not for a pending call of ours
+		var msg wsMessage
+		if json.Unmarshal(data, &msg) != nil {
+			continue // not for us
 		}
+		if msg.Method != "" {
+			w.notify(msg.Method, msg.Params)
+			continue
+		}
+		id := string(bytes.TrimSpace(msg.ID))
 		w.mu.Lock()
-		ch, ok := w.pending[string(resp.ID)]
-		delete(w.pending, string(resp.ID))
+		p, ok := w.pending[id]
+		delete(w.pending, id)
+		if ok && p.sub != nil && msg.Error == nil {
+			var chID uint64
+			if json.Unmarshal(msg.Result, &chID) == nil {
+				p.sub.chID = chID
+				w.subs[chID] = p.sub
+			}
+		}
 		w.mu.Unlock()
 		if ok {
-			ch <- &resp
+			p.ch <- &response{ID: msg.ID, Result: msg.Result, Error: msg.Error}
 		}
 	}
 	w.mu.Lock()
 	if w.conn == c {
 		w.conn = nil
 	}
-	pending := w.pending
-	w.pending = nil
+	pending, subs := w.pending, w.subs
+	w.pending, w.subs = nil, nil
 	w.mu.Unlock()
-	for _, ch := range pending {
-		close(ch)
+	for _, p := range pending {
+		close(p.ch)
+	}
+	for _, s := range subs {
+		s.end()
 	}
 	_ = c.CloseNow()
 }
 
+// notify routes xrpc.ch.val and xrpc.ch.close to their subscription.
+func (w *wsTransport) notify(method string, params json.RawMessage) {
+	var p []json.RawMessage
+	if json.Unmarshal(params, &p) != nil || len(p) == 0 {
+		return
+	}
+	var chID uint64
+	if json.Unmarshal(p[0], &chID) != nil {
+		return
+	}
+	w.mu.Lock()
+	sub := w.subs[chID]
+	if method == methodChClose {
+		delete(w.subs, chID)
+	}
+	w.mu.Unlock()
+	if sub == nil {
+		return
+	}
+	switch {
+	case method == methodChVal && len(p) == 2:
+		sub.push(p[1])
+	case method == methodChClose:
+		sub.end()
+	}
+}
+
+func (w *wsTransport) subscribe(ctx context.Context, id string, body []byte, elem reflect.Type) (reflect.Value, error) {
+	sub := newClientSub(elem)
+	resp, err := w.send(ctx, id, body, sub)
+	if err != nil {
+		return reflect.Value{}, err
+	}
+	if resp.Error != nil {
+		return reflect.Value{}, resp.Error.toError()
+	}
+	go sub.pump(ctx, func() { w.cancel(id, sub) })
+	return sub.out, nil
+}
+
+// cancel ends a subscription the caller gave up on and tells the server.
+func (w *wsTransport) cancel(id string, sub *clientSub) {
+	w.mu.Lock()
+	c := w.conn
+	if w.subs != nil && w.subs[sub.chID] == sub {
+		delete(w.subs, sub.chID)
+	}
+	w.mu.Unlock()
+	if c != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = c.Write(ctx, websocket.MessageText, notification(methodCancel, id))
+	}
+}
+
 func (w *wsTransport) roundTrip(ctx context.Context, id string, body []byte) (*response, error) {
+	return w.send(ctx, id, body, nil)
+}
+
+// send writes a request and waits for its response. A caller that gives up
+// tells the server with xrpc.cancel, as Lotus's client does.
+func (w *wsTransport) send(ctx context.Context, id string, body []byte, sub *clientSub) (*response, error) {
 	c, err := w.dial(ctx)
 	if err != nil {
 		return nil, err
@@ -280,7 +394,7 @@ func (w *wsTransport) roundTrip(ctx context.Context, id string, body []byte) (*r
 		w.mu.Unlock()
 		return nil, &Error{Kind: KindTransient, Message: "websocket connection lost"}
 	}
-	w.pending[id] = ch
+	w.pending[id] = pendingCall{ch: ch, sub: sub}
 	w.mu.Unlock()
 	forget := func() {
 		w.mu.Lock()
@@ -301,7 +415,88 @@ func (w *wsTransport) roundTrip(ctx context.Context, id string, body []byte) (*r
 		return resp, nil
 	case <-ctx.Done():
 		forget()
+		wctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = c.Write(wctx, websocket.MessageText, notification(methodCancel, id))
+		cancel()
 		return nil, transientErr("rpc call", ctx.Err())
+	}
+}
+
+// clientSub is one subscription on the client side. Values queue without
+// bound, so a slow consumer never stalls the connection's other calls.
+type clientSub struct {
+	elem reflect.Type
+	out  reflect.Value // chan elem, handed to the caller as <-chan elem
+	chID uint64        // set by the read loop under the transport's lock
+
+	mu    sync.Mutex
+	queue []json.RawMessage
+	ended bool
+	wake  chan struct{}
+}
+
+func newClientSub(elem reflect.Type) *clientSub {
+	return &clientSub{elem: elem, out: reflect.MakeChan(reflect.ChanOf(reflect.BothDir, elem), 0), wake: make(chan struct{}, 1)}
+}
+
+func (s *clientSub) push(v json.RawMessage) {
+	s.mu.Lock()
+	s.queue = append(s.queue, v)
+	s.mu.Unlock()
+	s.signal()
+}
+
+func (s *clientSub) end() {
+	s.mu.Lock()
+	s.ended = true
+	s.mu.Unlock()
+	s.signal()
+}
+
+func (s *clientSub) signal() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// pump delivers queued values in order until the server ends the
+// subscription (then the channel closes) or ctx ends (then cancel tells the
+// server and the channel closes). Values that do not decode are dropped.
+func (s *clientSub) pump(ctx context.Context, cancel func()) {
+	defer s.out.Close()
+	done := reflect.ValueOf(ctx.Done())
+	for {
+		s.mu.Lock()
+		q, ended := s.queue, s.ended
+		s.queue = nil
+		s.mu.Unlock()
+		for _, raw := range q {
+			v := reflect.New(s.elem)
+			if json.Unmarshal(raw, v.Interface()) != nil {
+				continue
+			}
+			chosen, _, _ := reflect.Select([]reflect.SelectCase{
+				{Dir: reflect.SelectSend, Chan: s.out, Send: v.Elem()},
+				{Dir: reflect.SelectRecv, Chan: done},
+			})
+			if chosen == 1 {
+				cancel()
+				return
+			}
+		}
+		if len(q) > 0 {
+			continue
+		}
+		if ended {
+			return
+		}
+		select {
+		case <-s.wake:
+		case <-ctx.Done():
+			cancel()
+			return
+		}
 	}
 }
 

@@ -19,6 +19,7 @@ type method struct {
 	fn     reflect.Value  // the bound method of the implementation
 	args   []reflect.Type // parameter types after the context
 	result reflect.Type   // nil when the method returns only an error
+	sub    bool           // result is a <-chan T: a WebSocket subscription
 }
 
 // apiField describes one func field of a proxy struct.
@@ -76,6 +77,9 @@ func checkSignature(t reflect.Type) error {
 	if t.Out(t.NumOut()-1) != errorType {
 		return errors.New("last result must be error")
 	}
+	if t.NumOut() == 2 && t.Out(0).Kind() == reflect.Chan && t.Out(0).ChanDir() != reflect.RecvDir {
+		return errors.New("a subscription must return a receive-only channel (<-chan T)")
+	}
 	for i := 1; i < t.NumIn(); i++ {
 		if k := t.In(i).Kind(); k == reflect.Func || k == reflect.Chan || k == reflect.UnsafePointer {
 			return fmt.Errorf("parameter %d of kind %s cannot travel as JSON", i, k)
@@ -111,6 +115,7 @@ func bindMethods(namespace string, impl, proxy any) ([]*method, error) {
 		}
 		if f.typ.NumOut() == 2 {
 			md.result = f.typ.Out(0)
+			md.sub = md.result.Kind() == reflect.Chan
 		}
 		out = append(out, md)
 	}

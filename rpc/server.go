@@ -204,7 +204,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request, claims Claims
 		writeJSON(w, http.StatusBadRequest, errorResponse(nil, protocolError(CodeParseError, KindInvalid, "read request body: %v", err)))
 		return
 	}
-	out, ok := s.dispatch(r.Context(), claims, body)
+	out, _, ok := s.dispatch(r.Context(), claims, body, nil)
 	if !ok {
 		w.WriteHeader(http.StatusNoContent) // only notifications: nothing to answer
 		return
@@ -214,71 +214,114 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request, claims Claims
 }
 
 // dispatch runs a body (one request or a batch) and returns the encoded
-// answer, or false when nothing must be answered.
-func (s *Server) dispatch(ctx context.Context, claims Claims, body []byte) ([]byte, bool) {
+// answer, or false when nothing must be answered. On a WebSocket (sess not
+// nil) it also returns the subscriptions to start once the answer is written.
+func (s *Server) dispatch(ctx context.Context, claims Claims, body []byte, sess *session) ([]byte, []func(), bool) {
 	items, batch, derr := decodeBody(body, s.limits.MaxBatch)
 	if derr != nil {
 		s.count("", derr)
-		return mustJSON(errorResponse(nil, derr)), true
+		return mustJSON(errorResponse(nil, derr)), nil, true
 	}
 	resps := make([]response, 0, len(items))
+	var starts []func()
 	for _, it := range items {
 		if it.err != nil {
 			s.count("", it.err)
 			resps = append(resps, errorResponse(it.id, it.err))
 			continue
 		}
-		resp := s.call(ctx, claims, it.req)
+		if it.req.Method == methodCancel {
+			if sess != nil {
+				sess.cancelRequest(it.req.Params)
+			}
+			continue // a notification: never answered
+		}
+		resp, start := s.call(ctx, claims, it.req, sess)
+		if start != nil {
+			starts = append(starts, start)
+		}
 		if !it.req.isNotification() {
 			resps = append(resps, resp)
 		}
 	}
 	switch {
 	case len(resps) == 0:
-		return nil, false
+		return nil, starts, false
 	case batch:
-		return mustJSON(resps), true
+		return mustJSON(resps), starts, true
 	default:
-		return mustJSON(resps[0]), true
+		return mustJSON(resps[0]), starts, true
 	}
 }
 
-// call runs one request and builds its response.
-func (s *Server) call(ctx context.Context, claims Claims, req *request) (resp response) {
-	start := time.Now()
+// call runs one request and builds its response. For a subscription it
+// also returns the function that starts forwarding values, to be run once
+// the response is on the wire.
+func (s *Server) call(ctx context.Context, claims Claims, req *request, sess *session) (resp response, start func()) {
+	began := time.Now()
 	m, ok := s.methods[req.Method]
 	if !ok {
 		e := protocolError(CodeMethodNotFound, KindNotFound, "method %q not found", req.Method)
 		s.count("", e)
-		return errorResponse(req.ID, e)
+		return errorResponse(req.ID, e), nil
 	}
 	defer s.enter()()
 	var failed *Error
 	defer func() {
-		s.observe(m.name, failed, time.Since(start))
+		s.observe(m.name, failed, time.Since(began))
 	}()
-	fail := func(e *Error) response {
+	fail := func(e *Error) (response, func()) {
 		failed = e
-		return errorResponse(req.ID, e)
+		return errorResponse(req.ID, e), nil
 	}
 	if !claims.Has(m.perm) {
 		return fail(&Error{Kind: KindPermission, Message: fmt.Sprintf("method %s needs permission %q; the token allows %v", m.name, m.perm, claims.Allow)})
+	}
+	if m.sub && sess == nil {
+		return fail(&Error{Kind: KindInvalid, Message: fmt.Sprintf("method %s is a subscription: call it over a WebSocket", m.name)})
 	}
 	args, perr := decodeParams(m, req.Params)
 	if perr != nil {
 		return fail(perr)
 	}
-	ctx, cancel := context.WithTimeout(WithClaims(ctx, claims), s.limits.RequestTimeout)
-	defer cancel()
+	ctx = WithClaims(ctx, claims)
+	var cancel context.CancelFunc
+	if m.sub {
+		// A subscription lives until the client cancels it or the
+		// connection ends, not for one request's timeout.
+		ctx, cancel = context.WithCancel(ctx)
+	} else {
+		ctx, cancel = context.WithTimeout(ctx, s.limits.RequestTimeout)
+	}
+	if sess != nil && !req.isNotification() {
+		sess.track(req.ID, cancel)
+	}
+	done := func() {
+		if sess != nil && !req.isNotification() {
+			sess.untrack(req.ID)
+		}
+		cancel()
+	}
 
 	result, err := s.invoke(ctx, m, args)
 	if err != nil {
+		done()
 		e, ref := classify(err)
 		if ref != "" {
 			s.log.Error("rpc call failed", "method", m.name, "ref", ref, "err", err)
 		}
 		return fail(e)
 	}
+	if m.sub {
+		if result.IsNil() {
+			done()
+			return fail(&Error{Kind: KindInternal, Message: fmt.Sprintf("%s returned a nil channel", m.name)})
+		}
+		id := sess.nextChannel()
+		return response{JSONRPC: "2.0", ID: orNull(req.ID), Result: json.RawMessage(fmt.Sprint(id))},
+			func() { go sess.forward(ctx, done, id, result) }
+	}
+	defer done()
 	raw := json.RawMessage("null")
 	if m.result != nil {
 		b, err := json.Marshal(result.Interface())
@@ -289,7 +332,7 @@ func (s *Server) call(ctx context.Context, claims Claims, req *request) (resp re
 		}
 		raw = b
 	}
-	return response{JSONRPC: "2.0", ID: orNull(req.ID), Result: raw}
+	return response{JSONRPC: "2.0", ID: orNull(req.ID), Result: raw}, nil
 }
 
 // invoke calls the method, turning a panic into an internal error so that one

@@ -1,10 +1,16 @@
 package rpc
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
+	"reflect"
 	"sync"
+	"sync/atomic"
 
 	"github.com/coder/websocket"
 )
@@ -53,6 +59,12 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, claims Claims) 
 		conn.close("")
 	}()
 
+	sess := &session{
+		ctx:     ctx,
+		log:     s.log,
+		cancels: map[string]context.CancelFunc{},
+		write:   func(b []byte) error { return c.Write(ctx, websocket.MessageText, b) },
+	}
 	sem := make(chan struct{}, s.limits.MaxInFlight)
 	for {
 		typ, msg, err := c.Read(ctx)
@@ -86,12 +98,107 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, claims Claims) 
 		}
 		go func() {
 			defer func() { <-sem; s.calls.Done() }()
-			out, ok := s.dispatch(ctx, claims, msg)
+			out, starts, ok := s.dispatch(ctx, claims, msg, sess)
 			if ok {
-				if err := c.Write(ctx, websocket.MessageText, out); err != nil {
+				if err := sess.write(out); err != nil {
 					s.log.Debug("websocket write", "err", err)
 				}
 			}
+			// Subscriptions start after their answer is written, so the
+			// client knows the channel id before its first value.
+			for _, start := range starts {
+				start()
+			}
 		}()
 	}
+}
+
+// The notifications of Lotus's go-jsonrpc for channels and cancellation, so
+// that Lotus clients can subscribe to Strata and Strata to Lotus.
+const (
+	methodCancel  = "xrpc.cancel"   // client → server, params [request id]
+	methodChVal   = "xrpc.ch.val"   // server → client, params [channel id, value]
+	methodChClose = "xrpc.ch.close" // server → client, params [channel id]
+)
+
+// session is the per-connection state of a WebSocket: the calls in flight,
+// which the client may cancel, and the subscription channel ids.
+type session struct {
+	ctx   context.Context
+	log   *slog.Logger
+	write func([]byte) error
+
+	mu      sync.Mutex
+	cancels map[string]context.CancelFunc
+	chans   atomic.Uint64
+}
+
+func idKey(id json.RawMessage) string { return string(bytes.TrimSpace(id)) }
+
+func (s *session) track(id json.RawMessage, cancel context.CancelFunc) {
+	s.mu.Lock()
+	s.cancels[idKey(id)] = cancel
+	s.mu.Unlock()
+}
+
+func (s *session) untrack(id json.RawMessage) {
+	s.mu.Lock()
+	delete(s.cancels, idKey(id))
+	s.mu.Unlock()
+}
+
+// cancelRequest handles xrpc.cancel: params [id] of a call in flight or a
+// subscription. Unknown ids are ignored (the call may have just ended).
+func (s *session) cancelRequest(params json.RawMessage) {
+	var p []json.RawMessage
+	if json.Unmarshal(params, &p) != nil || len(p) != 1 {
+		s.log.Debug("malformed xrpc.cancel", "params", string(params))
+		return
+	}
+	s.mu.Lock()
+	cancel := s.cancels[idKey(p[0])]
+	s.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+}
+
+func (s *session) nextChannel() uint64 { return s.chans.Add(1) }
+
+// forward sends each value of a subscription's channel as xrpc.ch.val until
+// the channel closes or ctx ends (client cancel, connection closed), then
+// sends xrpc.ch.close. A subscription method must stop sending and close
+// its channel when its context ends.
+func (s *session) forward(ctx context.Context, done func(), id uint64, ch reflect.Value) {
+	defer done()
+	cases := []reflect.SelectCase{
+		{Dir: reflect.SelectRecv, Chan: ch},
+		{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(ctx.Done())},
+	}
+	for {
+		chosen, v, ok := reflect.Select(cases)
+		if chosen == 1 || !ok {
+			break
+		}
+		val, err := json.Marshal(v.Interface())
+		if err != nil {
+			s.log.Error("subscription value does not encode; closing it", "channel", id, "err", err)
+			break
+		}
+		if err := s.write(notification(methodChVal, fmt.Sprint(id), string(val))); err != nil {
+			return // the connection is gone
+		}
+	}
+	if s.ctx.Err() == nil {
+		_ = s.write(notification(methodChClose, fmt.Sprint(id)))
+	}
+}
+
+// notification encodes a request without an id.
+func notification(method string, params ...string) []byte {
+	raws := make([]json.RawMessage, len(params))
+	for i, p := range params {
+		raws[i] = json.RawMessage(p)
+	}
+	return mustJSON(request{JSONRPC: "2.0", Method: method, Params: mustJSON(raws)})
 }
