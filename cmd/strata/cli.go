@@ -19,6 +19,7 @@ import (
 
 // env is what a command may touch of the world; tests give their own.
 type env struct {
+	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	// signals delivers SIGINT/SIGTERM to long-running commands.
@@ -35,6 +36,7 @@ func (e *env) terminal(w io.Writer) bool { return e.isTerminal != nil && e.isTer
 
 func newEnv() *env {
 	return &env{
+		stdin:  os.Stdin,
 		stdout: os.Stdout,
 		stderr: os.Stderr,
 		getenv: os.Getenv,
@@ -81,6 +83,7 @@ func root() *command {
 			devnetCommand(),
 			clientCommand(),
 			utilCommand(),
+			processorCommand(),
 			authCommand(),
 			versionCommand(),
 			helpCommand(),
