@@ -14,8 +14,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/strata-sp/strata/fil/commp"
 	"github.com/strata-sp/strata/fil/piece"
+	"github.com/strata-sp/strata/proof"
 	"github.com/strata-sp/strata/proof/processor"
+	"github.com/strata-sp/strata/proof/seal"
 	"github.com/strata-sp/strata/proof/stage"
 )
 
@@ -146,7 +149,7 @@ func TestProcessor_KilledMidRequestRestarts(t *testing.T) {
 }
 
 func TestCLI_Processor(t *testing.T) {
-	if code, _, errs := runCLI(t, nil, "processor"); code != 2 || !strings.Contains(errs, "want one STAGE (add_pieces, tree_d)") {
+	if code, _, errs := runCLI(t, nil, "processor"); code != 2 || !strings.Contains(errs, "want one STAGE (add_pieces, c1, c2, pc1, pc2, tree_d)") {
 		t.Errorf("no stage: %d %q", code, errs)
 	}
 	if code, _, errs := runCLI(t, nil, "processor", "pc9"); code != 2 || !strings.Contains(errs, `unknown stage "pc9"`) {
@@ -161,5 +164,87 @@ func TestCLI_Processor(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	if len(lines) != 2 || lines[0] != "tree_d processor ready" || !strings.Contains(lines[1], `"id":1`) || !strings.Contains(lines[1], "no such file") {
 		t.Errorf("processor output: %q", out.String())
+	}
+}
+
+// TestProcessor_SealStagesMatchInProcess seals the same 2 KiB sector in
+// process and through pc1/pc2/c1/c2 processors: identical outputs, replicas
+// and proofs.
+func TestProcessor_SealStagesMatchInProcess(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	task := func(name string) stage.SealTask {
+		d := filepath.Join(dir, name)
+		return stage.SealTask{ParentCache: filepath.Join(dir, "parents"), Sector: seal.Sector{
+			Proof: proof.StackedDrg2KiBV1_1, Miner: 1000, Number: 3,
+			Staged: filepath.Join(d, "staged"), Cache: filepath.Join(d, "cache"), Sealed: filepath.Join(d, "sealed")}}
+	}
+	ticket, seed := stage.Bytes32{1}, stage.Bytes32{2}
+	type result struct {
+		pc1 stage.PC1Output
+		pc2 stage.PC2Output
+		c2  stage.ProofOutput
+	}
+	run := func(name string, call func(stageName string, in, out any) error) result {
+		t.Helper()
+		st := task(name)
+		if err := os.MkdirAll(st.Sector.Cache, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := stage.RunAddPieces(ctx, stage.AddPiecesTask{Staged: st.Sector.Staged, SectorSize: 2048}); err != nil {
+			t.Fatal(err)
+		}
+		var d stage.TreeDOutput
+		if err := call(stage.TreeD, stage.TreeDTask{Staged: st.Sector.Staged, Tree: filepath.Join(st.Sector.Cache, seal.TreeDFile)}, &d); err != nil {
+			t.Fatal(err)
+		}
+		commD, _ := piece.DecodeV1(d.CommD)
+		var r result
+		if err := call(stage.PC1, stage.PC1Task{SealTask: st, Ticket: ticket, CommD: commD}, &r.pc1); err != nil {
+			t.Fatal(err)
+		}
+		if err := call(stage.PC2, st, &r.pc2); err != nil {
+			t.Fatal(err)
+		}
+		var c1 stage.ProofOutput
+		if err := call(stage.C1, stage.C1Task{SealTask: st, Ticket: ticket, Seed: seed, CommD: commD}, &c1); err != nil {
+			t.Fatal(err)
+		}
+		if err := call(stage.C2, c1, &r.c2); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	local := run("local", func(name string, in, out any) error {
+		b, _ := json.Marshal(in)
+		h := stage.Handlers()[name]
+		res, err := h.Handle(ctx, b)
+		if err != nil {
+			return err
+		}
+		ob, _ := json.Marshal(res)
+		return json.Unmarshal(ob, out)
+	})
+	clients := map[string]*processor.Client{}
+	remote := run("remote", func(name string, in, out any) error {
+		c := clients[name]
+		if c == nil {
+			c = startProcessor(t, name)
+			clients[name] = c
+		}
+		return c.Call(ctx, in, out)
+	})
+	if local.pc1 != remote.pc1 || local.pc2 != remote.pc2 || !bytes.Equal(local.c2.Proof, remote.c2.Proof) {
+		t.Errorf("in process %+v, in processors %+v", local.pc2, remote.pc2)
+	}
+	sameFile(t, filepath.Join(dir, "local", "sealed"), filepath.Join(dir, "remote", "sealed"))
+	var pr seal.Proof
+	if err := pr.UnmarshalBinary(remote.c2.Proof); err != nil {
+		t.Fatal(err)
+	}
+	zero, _ := commp.ZeroCommitment(2048) // CommD of the all-zero sector
+	pub := seal.PublicInputs{Proof: proof.StackedDrg2KiBV1_1, Miner: 1000, Number: 3, Ticket: ticket, Seed: seed, CommD: zero, CommR: remote.pc2.CommR}
+	if err := seal.VerifySeal(pub, &pr); err != nil {
+		t.Errorf("proof from the processors: %v", err)
 	}
 }

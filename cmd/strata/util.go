@@ -13,13 +13,19 @@ import (
 func utilCommand() *command {
 	return &command{
 		name:    "util",
-		summary: "tools for Filecoin data: commp, address",
+		summary: "tools for Filecoin data: commp, address, seal",
 		subs: []*command{
 			{
 				name:    "commp",
 				summary: "compute the piece commitment of a file (a CAR or any data)",
 				usage:   "FILE [--json]",
 				run:     runCommP,
+			},
+			{
+				name:    "seal",
+				summary: "seal a sector with the built-in engine and print its commitments",
+				usage:   "--size 2KiB [--data FILE] [--prover-id N] [--sector-number N] [--ticket HEX] [--porep-version 1.1] [--json]",
+				run:     runSeal,
 			},
 			{
 				name:    "address",

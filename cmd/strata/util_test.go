@@ -126,3 +126,28 @@ func TestCLI_ClientPrep(t *testing.T) {
 		t.Errorf("no -o: exit %d %q", code, errs)
 	}
 }
+
+func TestCLI_UtilSeal(t *testing.T) {
+	envs := map[string]string{"STRATA_HOME": t.TempDir()}
+	// The end-to-end 2 KiB sector of sdr-spec §6(c).
+	code, out, errs := runCLI(t, envs, "util", "seal", "--size", "2KiB", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var got map[string]any
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got["commR"] != "b2298a51987c872ff986126b6c9a5b95e3f4fa076c04d5581fbe86a23441526d" ||
+		got["replicaId"] != "edf690d1b380c34e45eb64f5fe322903c59ddc2184f06cbe57ac519f8eccba16" ||
+		got["proof"] != "StackedDrg2KiBV1_1" || !strings.HasPrefix(got["commRCid"].(string), "bagboea4b5abc") {
+		t.Errorf("util seal = %s", out)
+	}
+	for _, bad := range [][]string{
+		{"--size", "3KiB"}, {"--porep-version", "2.0"}, {"--ticket", "abcd"},
+	} {
+		if code, _, _ := runCLI(t, envs, append([]string{"util", "seal"}, bad...)...); code != 2 {
+			t.Errorf("util seal %v: exit %d, want 2", bad, code)
+		}
+	}
+}

@@ -86,5 +86,9 @@ func Handlers() map[string]processor.Handler {
 	return map[string]processor.Handler{
 		AddPieces: processor.Typed(RunAddPieces),
 		TreeD:     processor.Typed(RunTreeD),
+		PC1:       processor.Typed(RunPC1),
+		PC2:       processor.Typed(RunPC2),
+		C1:        processor.Typed(RunC1),
+		C2:        processor.Typed(RunC2),
 	}
 }
