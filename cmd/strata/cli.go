@@ -84,6 +84,7 @@ func root() *command {
 			clientCommand(),
 			utilCommand(),
 			processorCommand(),
+			benchCommand(),
 			authCommand(),
 			versionCommand(),
 			helpCommand(),

@@ -151,3 +151,22 @@ func TestCLI_UtilSeal(t *testing.T) {
 		}
 	}
 }
+
+func TestCLI_BenchSeal(t *testing.T) {
+	code, out, errs := runCLI(t, map[string]string{"STRATA_HOME": t.TempDir()}, "bench", "seal", "--size", "2KiB", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var got map[string]any
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"addpiecesSeconds", "treedSeconds", "pc1Seconds", "pc2Seconds", "c1+verifySeconds", "peakRSSBytes"} {
+		if v, ok := got[k].(float64); !ok || v <= 0 {
+			t.Errorf("%s = %v", k, got[k])
+		}
+	}
+	if !strings.Contains(errs, "pc2") {
+		t.Errorf("no progress lines on stderr: %q", errs)
+	}
+}
