@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/strata-sp/strata/internal/atomicfile"
 	"github.com/strata-sp/strata/rpc"
 )
 
@@ -92,7 +93,7 @@ func (h Home) Secret(create bool) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := writeFileAtomic(p, []byte(hex.EncodeToString(s)+"\n"), 0o600); err != nil {
+	if err := atomicfile.WriteFile(p, []byte(hex.EncodeToString(s)+"\n"), 0o600); err != nil {
 		return nil, fmt.Errorf("write jwt secret: %w", err)
 	}
 	return s, nil
@@ -101,10 +102,10 @@ func (h Home) Secret(create bool) ([]byte, error) {
 // WriteAPI records where the process listens and an admin token, so that
 // local commands find it.
 func (h Home) WriteAPI(maddr, adminToken string) error {
-	if err := writeFileAtomic(h.Path("token"), []byte(adminToken), 0o600); err != nil {
+	if err := atomicfile.WriteFile(h.Path("token"), []byte(adminToken), 0o600); err != nil {
 		return fmt.Errorf("write token: %w", err)
 	}
-	if err := writeFileAtomic(h.Path("api"), []byte(maddr), 0o644); err != nil {
+	if err := atomicfile.WriteFile(h.Path("api"), []byte(maddr), 0o644); err != nil {
 		return fmt.Errorf("write api: %w", err)
 	}
 	return nil
@@ -132,30 +133,4 @@ func (h Home) APIInfo() (rpc.APIInfo, error) {
 		return rpc.APIInfo{}, fmt.Errorf("read token: %w", err)
 	}
 	return rpc.ParseAPIInfo(strings.TrimSpace(string(tok)) + ":" + strings.TrimSpace(string(addr)))
-}
-
-// writeFileAtomic writes through a temporary file and a rename, so a reader
-// never sees half a file and a crash never leaves one.
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		_ = tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		_ = tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		_ = tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/strata-sp/strata/internal/atomicfile"
 	"github.com/strata-sp/strata/proof"
 	"github.com/strata-sp/strata/proof/challenge"
 	"github.com/strata-sp/strata/proof/poseidon"
@@ -203,7 +204,7 @@ func (e *Engine) PC2(ctx context.Context, s Sector) (Commitments, error) {
 	if c.CommR, err = ptree.CommR(c.CommC, c.CommRLast); err != nil {
 		return c, fmt.Errorf("pc2: %w", err)
 	}
-	if err := writeAtomic(filepath.Join(s.Cache, PAuxFile), append(c.CommC[:], c.CommRLast[:]...)); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(s.Cache, PAuxFile), append(c.CommC[:], c.CommRLast[:]...), 0o644); err != nil {
 		return c, fmt.Errorf("pc2: p_aux: %w", err)
 	}
 	return c, nil
@@ -307,24 +308,4 @@ func encode(ctx context.Context, s Sector, p params, lastLayer io.ReaderAt) erro
 		return err
 	}
 	return os.Rename(out.Name(), s.Sealed)
-}
-
-func writeAtomic(path string, b []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
