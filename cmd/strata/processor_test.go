@@ -17,6 +17,8 @@ import (
 	"github.com/strata-sp/strata/fil/commp"
 	"github.com/strata-sp/strata/fil/piece"
 	"github.com/strata-sp/strata/proof"
+	"github.com/strata-sp/strata/proof/engine"
+	"github.com/strata-sp/strata/proof/post"
 	"github.com/strata-sp/strata/proof/processor"
 	"github.com/strata-sp/strata/proof/seal"
 	"github.com/strata-sp/strata/proof/stage"
@@ -149,7 +151,7 @@ func TestProcessor_KilledMidRequestRestarts(t *testing.T) {
 }
 
 func TestCLI_Processor(t *testing.T) {
-	if code, _, errs := runCLI(t, nil, "processor"); code != 2 || !strings.Contains(errs, "want one STAGE (add_pieces, c1, c2, pc1, pc2, tree_d)") {
+	if code, _, errs := runCLI(t, nil, "processor"); code != 2 || !strings.Contains(errs, "want one STAGE (add_pieces, c1, c2, finalize, pc1, pc2, tree_d, unseal, window_post, winning_post)") {
 		t.Errorf("no stage: %d %q", code, errs)
 	}
 	if code, _, errs := runCLI(t, nil, "processor", "pc9"); code != 2 || !strings.Contains(errs, `unknown stage "pc9"`) {
@@ -167,84 +169,109 @@ func TestCLI_Processor(t *testing.T) {
 	}
 }
 
-// TestProcessor_SealStagesMatchInProcess seals the same 2 KiB sector in
-// process and through pc1/pc2/c1/c2 processors: identical outputs, replicas
-// and proofs.
-func TestProcessor_SealStagesMatchInProcess(t *testing.T) {
+// TestEngine_ProcessorsMatchLocal takes the same 2 KiB sector through the
+// whole round trip with the in-process engine and with every stage in a
+// `strata processor`: identical outputs, replicas, proofs and unsealed
+// bytes, and the proofs verify.
+func TestEngine_ProcessorsMatchLocal(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	task := func(name string) stage.SealTask {
-		d := filepath.Join(dir, name)
-		return stage.SealTask{ParentCache: filepath.Join(dir, "parents"), Sector: seal.Sector{
-			Proof: proof.StackedDrg2KiBV1_1, Miner: 1000, Number: 3,
-			Staged: filepath.Join(d, "staged"), Cache: filepath.Join(d, "cache"), Sealed: filepath.Join(d, "sealed")}}
-	}
-	ticket, seed := stage.Bytes32{1}, stage.Bytes32{2}
-	type result struct {
-		pc1 stage.PC1Output
-		pc2 stage.PC2Output
-		c2  stage.ProofOutput
-	}
-	run := func(name string, call func(stageName string, in, out any) error) result {
-		t.Helper()
-		st := task(name)
-		if err := os.MkdirAll(st.Sector.Cache, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := stage.RunAddPieces(ctx, stage.AddPiecesTask{Staged: st.Sector.Staged, SectorSize: 2048}); err != nil {
-			t.Fatal(err)
-		}
-		var d stage.TreeDOutput
-		if err := call(stage.TreeD, stage.TreeDTask{Staged: st.Sector.Staged, Tree: filepath.Join(st.Sector.Cache, seal.TreeDFile)}, &d); err != nil {
-			t.Fatal(err)
-		}
-		commD, _ := piece.DecodeV1(d.CommD)
-		var r result
-		if err := call(stage.PC1, stage.PC1Task{SealTask: st, Ticket: ticket, CommD: commD}, &r.pc1); err != nil {
-			t.Fatal(err)
-		}
-		if err := call(stage.PC2, st, &r.pc2); err != nil {
-			t.Fatal(err)
-		}
-		var c1 stage.ProofOutput
-		if err := call(stage.C1, stage.C1Task{SealTask: st, Ticket: ticket, Seed: seed, CommD: commD}, &c1); err != nil {
-			t.Fatal(err)
-		}
-		if err := call(stage.C2, c1, &r.c2); err != nil {
-			t.Fatal(err)
-		}
-		return r
-	}
-	local := run("local", func(name string, in, out any) error {
-		b, _ := json.Marshal(in)
-		h := stage.Handlers()[name]
-		res, err := h.Handle(ctx, b)
-		if err != nil {
-			return err
-		}
-		ob, _ := json.Marshal(res)
-		return json.Unmarshal(ob, out)
-	})
-	clients := map[string]*processor.Client{}
-	remote := run("remote", func(name string, in, out any) error {
-		c := clients[name]
-		if c == nil {
-			c = startProcessor(t, name)
-			clients[name] = c
-		}
-		return c.Call(ctx, in, out)
-	})
-	if local.pc1 != remote.pc1 || local.pc2 != remote.pc2 || !bytes.Equal(local.c2.Proof, remote.c2.Proof) {
-		t.Errorf("in process %+v, in processors %+v", local.pc2, remote.pc2)
-	}
-	sameFile(t, filepath.Join(dir, "local", "sealed"), filepath.Join(dir, "remote", "sealed"))
-	var pr seal.Proof
-	if err := pr.UnmarshalBinary(remote.c2.Proof); err != nil {
+	data := make([]byte, 2048/128*127)
+	_, _ = rand.NewChaCha8([32]byte{5}).Read(data)
+	pieceFile := filepath.Join(dir, "piece")
+	if err := os.WriteFile(pieceFile, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	zero, _ := commp.ZeroCommitment(2048) // CommD of the all-zero sector
-	pub := seal.PublicInputs{Proof: proof.StackedDrg2KiBV1_1, Miner: 1000, Number: 3, Ticket: ticket, Seed: seed, CommD: zero, CommR: remote.pc2.CommR}
-	if err := seal.VerifySeal(pub, &pr); err != nil {
-		t.Errorf("proof from the processors: %v", err)
+	ticket, seed, rnd := stage.Bytes32{1}, stage.Bytes32{2}, stage.Bytes32{3, 31: 0xff}
+	type result struct {
+		pc1             stage.PC1Output
+		pc2             stage.PC2Output
+		c2              stage.ProofOutput
+		window, winning stage.PoStOutput
+		unsealed        []byte
+		sealed          []byte
+		commD           [32]byte
+		pieces          []piece.Info
+	}
+	run := func(name string, eng engine.Engine) result {
+		t.Helper()
+		d := filepath.Join(dir, name)
+		s := seal.Sector{Proof: proof.StackedDrg2KiBV1_1, Miner: 1000, Number: 3,
+			Staged: filepath.Join(d, "staged"), Cache: filepath.Join(d, "cache"), Sealed: filepath.Join(d, "sealed")}
+		st := stage.SealTask{Sector: s, ParentCache: filepath.Join(dir, "parents")}
+		if err := os.MkdirAll(s.Cache, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		var r result
+		must := func(err error) {
+			t.Helper()
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+		}
+		ap, err := eng.AddPieces(ctx, stage.AddPiecesTask{Staged: s.Staged, SectorSize: 2048, Pieces: []stage.PieceFile{{Size: 2048, Path: pieceFile}}})
+		must(err)
+		r.pieces = ap.Pieces
+		td, err := eng.TreeD(ctx, stage.TreeDTask{Staged: s.Staged, Tree: filepath.Join(s.Cache, seal.TreeDFile)})
+		must(err)
+		r.commD, err = piece.DecodeV1(td.CommD)
+		must(err)
+		r.pc1, err = eng.PC1(ctx, stage.PC1Task{SealTask: st, Ticket: ticket, CommD: r.commD})
+		must(err)
+		r.pc2, err = eng.PC2(ctx, st)
+		must(err)
+		c1, err := eng.C1(ctx, stage.C1Task{SealTask: st, Ticket: ticket, Seed: seed, CommD: r.commD})
+		must(err)
+		r.c2, err = eng.C2(ctx, c1)
+		must(err)
+		_, err = eng.Finalize(ctx, stage.FinalizeTask{Sector: s, DropStaged: true})
+		must(err)
+		out := filepath.Join(d, "unsealed")
+		_, err = eng.Unseal(ctx, stage.UnsealTask{SealTask: st, Ticket: ticket, CommD: r.commD, Size: uint64(len(data)), Out: out})
+		must(err)
+		r.unsealed, err = os.ReadFile(out)
+		must(err)
+		r.sealed, err = os.ReadFile(s.Sealed)
+		must(err)
+		r.window, err = eng.GenerateWindowPoSt(ctx, stage.PoStTask{Proof: proof.StackedDrgWindow2KiBV1_1, Miner: 1000, Randomness: rnd, Sectors: []seal.Sector{s}})
+		must(err)
+		r.winning, err = eng.GenerateWinningPoSt(ctx, stage.PoStTask{Proof: proof.StackedDrgWinning2KiBV1, Miner: 1000, Randomness: rnd, Sectors: []seal.Sector{s}})
+		must(err)
+		return r
+	}
+	local := run("local", engine.Local{})
+	procs := &engine.Processors{Stages: map[string]engine.Caller{}}
+	for name := range stage.Handlers() {
+		procs.Stages[name] = startProcessor(t, name)
+	}
+	remote := run("remote", procs)
+
+	lj, _ := json.Marshal([]any{local.pc1, local.pc2, local.c2, local.window, local.winning})
+	rj, _ := json.Marshal([]any{remote.pc1, remote.pc2, remote.c2, remote.window, remote.winning})
+	if !bytes.Equal(lj, rj) {
+		t.Errorf("in process %s\nin processors %s", lj, rj)
+	}
+	if !bytes.Equal(local.sealed, remote.sealed) {
+		t.Error("the replicas differ")
+	}
+	if !bytes.Equal(local.unsealed, data) || !bytes.Equal(remote.unsealed, data) {
+		t.Error("the data does not unseal back")
+	}
+	if len(remote.window.Faults)+len(remote.winning.Faults) != 0 {
+		t.Fatalf("faults: %v %v", remote.window.Faults, remote.winning.Faults)
+	}
+	if want, _ := commp.UnsealedCID(2048, remote.pieces); !piece.CIDv1(remote.commD).Equals(want) {
+		t.Errorf("CommD %x, the piece list's %s", remote.commD, want)
+	}
+	pub := seal.PublicInputs{Proof: proof.StackedDrg2KiBV1_1, Miner: 1000, Number: 3, Ticket: ticket, Seed: seed, CommD: remote.commD, CommR: remote.pc2.CommR}
+	if err := procs.VerifySeal(ctx, engine.SealVerifyInfo{PublicInputs: pub, Proof: remote.c2.Proof}); err != nil {
+		t.Errorf("seal proof from the processors: %v", err)
+	}
+	sectors := []post.Public{{Number: 3, CommR: remote.pc2.CommR}}
+	if err := procs.VerifyWindowPoSt(ctx, engine.PoStVerifyInfo{Proof: proof.StackedDrgWindow2KiBV1_1, Miner: 1000, Randomness: rnd, Sectors: sectors, Bytes: remote.window.Proof}); err != nil {
+		t.Errorf("WindowPoSt from the processors: %v", err)
+	}
+	if err := procs.VerifyWinningPoSt(ctx, engine.PoStVerifyInfo{Proof: proof.StackedDrgWinning2KiBV1, Miner: 1000, Randomness: rnd, Sectors: sectors, Bytes: remote.winning.Proof}); err != nil {
+		t.Errorf("WinningPoSt from the processors: %v", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"github.com/strata-sp/strata/proof"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,16 +19,16 @@ import (
 // (sdr-spec.md §6(b)): every base and expander parent of every node.
 func TestParentCache_Digests(t *testing.T) {
 	tests := []struct {
-		p    RegisteredSealProof
+		p    proof.SealProof
 		want string
 	}{
-		{StackedDrg2KiBV1, "3da49221e2ed55371b86d0bf3d6526fcf128af61bed904f966428db1b531750d"},
-		{StackedDrg2KiBV1_1, "840057702eea7652cf97e04306c30fe57174714d90de156a25eddd6075c25b97"},
-		{StackedDrg8MiBV1, "a76604f2f59f2744c7151653bbb1d8596b6b57d295e6fa6c1f0c41d725b502ce"},
-		{StackedDrg8MiBV1_1, "03cd13565ded97c240a5f52e54295ad127bd0461b57904cb3a4d79b097bbecab"},
+		{proof.StackedDrg2KiBV1, "3da49221e2ed55371b86d0bf3d6526fcf128af61bed904f966428db1b531750d"},
+		{proof.StackedDrg2KiBV1_1, "840057702eea7652cf97e04306c30fe57174714d90de156a25eddd6075c25b97"},
+		{proof.StackedDrg8MiBV1, "a76604f2f59f2744c7151653bbb1d8596b6b57d295e6fa6c1f0c41d725b502ce"},
+		{proof.StackedDrg8MiBV1_1, "03cd13565ded97c240a5f52e54295ad127bd0461b57904cb3a4d79b097bbecab"},
 	}
 	for _, tt := range tests {
-		g, err := tt.p.Graph()
+		g, err := GraphFor(tt.p)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -176,7 +177,7 @@ func TestParentCacheDigest_Large(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		g, err := RegisteredSealProof(n).Graph()
+		g, err := GraphFor(proof.SealProof(n))
 		if err != nil {
 			t.Fatal(err)
 		}

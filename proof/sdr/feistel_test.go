@@ -1,6 +1,7 @@
 package sdr
 
 import (
+	"github.com/strata-sp/strata/proof"
 	"math/rand/v2"
 	"testing"
 )
@@ -62,7 +63,7 @@ func TestFeistel_IsPermutation(t *testing.T) {
 // with 2^30 nodes (32 GiB), where 8*nodes exceeds 2^32: the two versions
 // share the permutation but v1.0 drops bit 32 and up before dividing.
 func TestGraph_V1_0Truncation(t *testing.T) {
-	id := PoRepID(uint64(StackedDrg32GiBV1), 0)
+	id := PoRepID(uint64(proof.StackedDrg32GiBV1), 0)
 	g10 := mustGraph(t, 1<<30, id, V1_0)
 	g11 := mustGraph(t, 1<<30, id, V1_1)
 	differ := 0

@@ -2,6 +2,8 @@ package sdr
 
 import (
 	"encoding/hex"
+	"errors"
+	"github.com/strata-sp/strata/proof"
 	"slices"
 	"testing"
 )
@@ -92,42 +94,45 @@ func TestGraph_IntermediateVectors(t *testing.T) {
 	}
 }
 
-func TestRegisteredSealProof(t *testing.T) {
+// TestGraphFor checks the graph of registered proofs: node count, porep_id
+// and API version (§0).
+func TestGraphFor(t *testing.T) {
 	tests := []struct {
-		p      RegisteredSealProof
-		size   uint64
-		layers int
-		v      Version
+		p    proof.SealProof
+		size uint64
+		v    Version
 	}{
-		{StackedDrg2KiBV1, 2 << 10, 2, V1_0},
-		{StackedDrg8MiBV1, 8 << 20, 2, V1_0},
-		{StackedDrg512MiBV1, 512 << 20, 2, V1_0},
-		{StackedDrg32GiBV1, 32 << 30, 11, V1_0},
-		{StackedDrg64GiBV1, 64 << 30, 11, V1_0},
-		{StackedDrg2KiBV1_1, 2 << 10, 2, V1_1},
-		{StackedDrg32GiBV1_1, 32 << 30, 11, V1_1},
-		{StackedDrg64GiBV1_1, 64 << 30, 11, V1_1},
-		{StackedDrg512MiBV1_1_Feat_SyntheticPoRep, 512 << 20, 2, V1_2},
-		{StackedDrg32GiBV1_2_Feat_NiPoRep, 32 << 30, 11, V1_2},
+		{proof.StackedDrg2KiBV1, 2 << 10, V1_0},
+		{proof.StackedDrg8MiBV1, 8 << 20, V1_0},
+		{proof.StackedDrg512MiBV1, 512 << 20, V1_0},
+		{proof.StackedDrg32GiBV1, 32 << 30, V1_0},
+		{proof.StackedDrg64GiBV1, 64 << 30, V1_0},
+		{proof.StackedDrg2KiBV1_1, 2 << 10, V1_1},
+		{proof.StackedDrg32GiBV1_1, 32 << 30, V1_1},
+		{proof.StackedDrg64GiBV1_1, 64 << 30, V1_1},
+		{proof.StackedDrg512MiBV1_1_Feat_SyntheticPoRep, 512 << 20, V1_2},
+		{proof.StackedDrg32GiBV1_2_Feat_NiPoRep, 32 << 30, V1_2},
 	}
 	for _, tt := range tests {
-		size, err := tt.p.SectorSize()
-		if err != nil || size != tt.size {
-			t.Errorf("proof %d: size %d, %v; want %d", tt.p, size, err, tt.size)
+		if v, _ := VersionOf(tt.p); v != tt.v {
+			t.Errorf("%s: version %v, want %v", tt.p, v, tt.v)
 		}
-		if l, _ := tt.p.Layers(); l != tt.layers {
-			t.Errorf("proof %d: %d layers, want %d", tt.p, l, tt.layers)
+		g, err := GraphFor(tt.p)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.p, err)
 		}
-		if v, _ := tt.p.Version(); v != tt.v {
-			t.Errorf("proof %d: version %v, want %v", tt.p, v, tt.v)
+		if g.Nodes() != tt.size/NodeSize || g.version != tt.v {
+			t.Errorf("%s: %d nodes, version %v", tt.p, g.Nodes(), g.version)
 		}
-		id, _ := tt.p.PoRepID()
-		if id[0] != byte(tt.p) || id != PoRepID(uint64(tt.p), 0) {
-			t.Errorf("proof %d: porep_id %x", tt.p, id)
+		if id := g.PoRepID(); id[0] != byte(tt.p) || id != PoRepID(uint64(tt.p), 0) {
+			t.Errorf("%s: porep_id %x", tt.p, id)
 		}
 	}
-	if _, err := RegisteredSealProof(20).SectorSize(); err == nil {
-		t.Error("proof 20 has a sector size")
+	if _, err := GraphFor(20); !errors.Is(err, ErrUnknownProof) {
+		t.Errorf("proof 20: %v", err)
+	}
+	if _, err := VersionOf(-1); !errors.Is(err, ErrUnknownProof) {
+		t.Errorf("proof -1: %v", err)
 	}
 }
 
@@ -135,16 +140,16 @@ func TestRegisteredSealProof(t *testing.T) {
 // of parent_cache.json (§6(b)).
 func TestGraph_ParentCacheNames(t *testing.T) {
 	tests := []struct {
-		p    RegisteredSealProof
+		p    proof.SealProof
 		name string
 	}{
-		{StackedDrg2KiBV1, "v28-sdr-parent-3f0eef38bb48af1f48ad65e14eb85b4ebfc167cec18cd81764f6d998836c9899.cache"},
-		{StackedDrg2KiBV1_1, "v28-sdr-parent-494d91dc80f2df5272c4b9e129bc7ade9405225993af9fe34e6542a39a47554b.cache"},
-		{StackedDrg8MiBV1, "v28-sdr-parent-dcdabb0fbe4364bf0ac28b6a18c66de246409fa1a9020a00f33fb3e3053da6dc.cache"},
-		{StackedDrg8MiBV1_1, "v28-sdr-parent-5eed212119fd91aa6220a27f31a8966444a9381842bceb3a1ea61525bd47a5b5.cache"},
+		{proof.StackedDrg2KiBV1, "v28-sdr-parent-3f0eef38bb48af1f48ad65e14eb85b4ebfc167cec18cd81764f6d998836c9899.cache"},
+		{proof.StackedDrg2KiBV1_1, "v28-sdr-parent-494d91dc80f2df5272c4b9e129bc7ade9405225993af9fe34e6542a39a47554b.cache"},
+		{proof.StackedDrg8MiBV1, "v28-sdr-parent-dcdabb0fbe4364bf0ac28b6a18c66de246409fa1a9020a00f33fb3e3053da6dc.cache"},
+		{proof.StackedDrg8MiBV1_1, "v28-sdr-parent-5eed212119fd91aa6220a27f31a8966444a9381842bceb3a1ea61525bd47a5b5.cache"},
 	}
 	for _, tt := range tests {
-		g, err := tt.p.Graph()
+		g, err := GraphFor(tt.p)
 		if err != nil {
 			t.Fatal(err)
 		}

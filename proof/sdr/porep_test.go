@@ -2,18 +2,19 @@ package sdr
 
 import (
 	"encoding/hex"
+	"github.com/strata-sp/strata/proof"
 	"testing"
 )
 
 // TestReplicaID checks the end-to-end replica_id of sdr-spec.md §6(c):
 // prover_id 0, sector 0, ticket 0, comm_d of an empty 2 KiB sector (§6(d))
-// and the porep_id of StackedDrg2KiBV1_1. The spec computed it with the
+// and the porep_id of proof.StackedDrg2KiBV1_1. The spec computed it with the
 // independent reimplementation, not with Rust; the formula (§4) is the one
 // the label vectors depend on.
 func TestReplicaID(t *testing.T) {
 	var commD [32]byte
 	copy(commD[:], unhex(t, "fc7e928296e516faade986b28f92d44a4f24b935485223376a799027bc18f833"))
-	porepID, err := StackedDrg2KiBV1_1.PoRepID()
+	porepID, err := proof.StackedDrg2KiBV1_1.PoRepID()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@
 // and the API version; ParentCache stores all parents of all nodes in the
 // file format rust-fil-proofs uses, with the same SHA-256 digest.
 //
-// Read in this order: sdr.go (proof types, constants, errors), porep.go
+// Read in this order: sdr.go (constants, errors, versions), porep.go
 // (porep_id, replica_id), graph.go (Graph), cache.go (ParentCache),
 // label.go (LabelLayers, LabelSectors) and layers.go (Labels: labels,
 // columns and parent labels read back for the vanilla proofs). The
@@ -21,7 +21,7 @@
 //
 // Typical use by a sealing engine:
 //
-//	g, _ := sdr.StackedDrg512MiBV1_1.Graph()
+//	g, _ := sdr.GraphFor(proof.StackedDrg512MiBV1_1)
 //	cache, _ := sdr.EnsureParentCache(ctx, g, parentsDir, 0)
 //	id := sdr.ReplicaID(proverID, sectorNumber, ticket, commD, g.PoRepID())
 //	err := sdr.LabelLayers(ctx, sdr.LabelConfig{Cache: cache, Layers: 2}, id, sectorCacheDir)
@@ -32,12 +32,14 @@ package sdr
 import (
 	"errors"
 	"fmt"
+
+	"github.com/strata-sp/strata/proof"
 )
 
 // Sizes and degrees of the construction (§0).
 const (
 	// NodeSize is the size in bytes of a node and of a label.
-	NodeSize = 32
+	NodeSize = proof.NodeSize
 	// BaseDegree is the number of base (DRG) parents of a node.
 	BaseDegree = 6
 	// ExpanderDegree is the number of expander parents of a node.
@@ -108,123 +110,29 @@ func (v Version) String() string {
 
 func (v Version) valid() bool { return v >= V1_0 && v <= V1_2 }
 
-// RegisteredSealProof is a seal proof type as registered on chain
-// (go-state-types abi.RegisteredSealProof; §0). Its number is part of the
-// porep_id, so it changes every parent and label.
-type RegisteredSealProof int64
-
-// The Stacked-DRG seal proofs. The names follow go-state-types.
-const (
-	StackedDrg2KiBV1   RegisteredSealProof = 0
-	StackedDrg8MiBV1   RegisteredSealProof = 1
-	StackedDrg512MiBV1 RegisteredSealProof = 2
-	StackedDrg32GiBV1  RegisteredSealProof = 3
-	StackedDrg64GiBV1  RegisteredSealProof = 4
-
-	StackedDrg2KiBV1_1   RegisteredSealProof = 5
-	StackedDrg8MiBV1_1   RegisteredSealProof = 6
-	StackedDrg512MiBV1_1 RegisteredSealProof = 7
-	StackedDrg32GiBV1_1  RegisteredSealProof = 8
-	StackedDrg64GiBV1_1  RegisteredSealProof = 9
-
-	StackedDrg2KiBV1_1_Feat_SyntheticPoRep   RegisteredSealProof = 10
-	StackedDrg8MiBV1_1_Feat_SyntheticPoRep   RegisteredSealProof = 11
-	StackedDrg512MiBV1_1_Feat_SyntheticPoRep RegisteredSealProof = 12
-	StackedDrg32GiBV1_1_Feat_SyntheticPoRep  RegisteredSealProof = 13
-	StackedDrg64GiBV1_1_Feat_SyntheticPoRep  RegisteredSealProof = 14
-
-	StackedDrg2KiBV1_2_Feat_NiPoRep   RegisteredSealProof = 15
-	StackedDrg8MiBV1_2_Feat_NiPoRep   RegisteredSealProof = 16
-	StackedDrg512MiBV1_2_Feat_NiPoRep RegisteredSealProof = 17
-	StackedDrg32GiBV1_2_Feat_NiPoRep  RegisteredSealProof = 18
-	StackedDrg64GiBV1_2_Feat_NiPoRep  RegisteredSealProof = 19
-)
-
-// Sector sizes of the published proofs, in bytes.
-const (
-	SectorSize2KiB   = 2 << 10
-	SectorSize8MiB   = 8 << 20
-	SectorSize512MiB = 512 << 20
-	SectorSize32GiB  = 32 << 30
-	SectorSize64GiB  = 64 << 30
-)
-
-// sectorSizes lists the sizes in the order of the proof numbers within each
-// family of five (§0).
-func sectorSize(i int64) uint64 {
-	return [5]uint64{SectorSize2KiB, SectorSize8MiB, SectorSize512MiB, SectorSize32GiB, SectorSize64GiB}[i]
-}
-
-func (p RegisteredSealProof) valid() bool { return p >= 0 && p <= 19 }
-
-// SectorSize returns the sector size in bytes.
-func (p RegisteredSealProof) SectorSize() (uint64, error) {
-	if !p.valid() {
-		return 0, fmt.Errorf("sector size of proof %d: %w", p, ErrUnknownProof)
-	}
-	return sectorSize(int64(p) % 5), nil
-}
-
-// Nodes returns the number of 32-byte nodes in a sector.
-func (p RegisteredSealProof) Nodes() (uint64, error) {
-	s, err := p.SectorSize()
-	if err != nil {
-		return 0, err
-	}
-	return s / NodeSize, nil
-}
-
-// Layers returns the number of SDR layers: 2 up to 512 MiB, 11 for 32 and
-// 64 GiB (filecoin-proofs constants.rs LAYERS, §0).
-func (p RegisteredSealProof) Layers() (int, error) {
-	s, err := p.SectorSize()
-	if err != nil {
-		return 0, err
-	}
-	return LayersForSize(s), nil
-}
-
-// LayersForSize returns the layer count rust-fil-proofs uses for a sector
-// size: 11 from 32 GiB on, 2 below (§0 lists 2 for every test size up to
-// 1 GiB).
-func LayersForSize(sectorSize uint64) int {
-	if sectorSize >= SectorSize32GiB {
-		return 11
-	}
-	return 2
-}
-
-// Version returns the API version of the proof (registry.rs version(), §0):
-// 1.0 for V1, 1.1 for V1_1, 1.2 for the synthetic and non-interactive
-// variants.
-func (p RegisteredSealProof) Version() (Version, error) {
+// VersionOf returns the API version of a registered seal proof
+// (registry.rs version(), §0): 1.0 for V1, 1.1 for V1_1, 1.2 for the
+// synthetic and non-interactive variants.
+func VersionOf(p proof.SealProof) (Version, error) {
 	switch {
-	case !p.valid():
+	case !p.Valid():
 		return 0, fmt.Errorf("version of proof %d: %w", p, ErrUnknownProof)
-	case p < 5:
+	case p < proof.StackedDrg2KiBV1_1:
 		return V1_0, nil
-	case p < 10:
+	case p < proof.StackedDrg2KiBV1_1_Feat_SyntheticPoRep:
 		return V1_1, nil
 	}
 	return V1_2, nil
 }
 
-// PoRepID returns the 32-byte porep_id of the proof (§0): the registered
-// proof number as u64 LE, a zero u64 LE nonce, then zeros.
-func (p RegisteredSealProof) PoRepID() ([32]byte, error) {
-	if !p.valid() {
-		return [32]byte{}, fmt.Errorf("porep_id of proof %d: %w", p, ErrUnknownProof)
-	}
-	return PoRepID(uint64(p), 0), nil
-}
-
-// Graph returns the stacked graph of the proof.
-func (p RegisteredSealProof) Graph() (*Graph, error) {
+// GraphFor returns the stacked graph of a registered seal proof: its node
+// count, porep_id and API version.
+func GraphFor(p proof.SealProof) (*Graph, error) {
 	nodes, err := p.Nodes()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("graph of proof %d: %w: %w", p, ErrUnknownProof, err)
 	}
-	v, _ := p.Version()
+	v, _ := VersionOf(p)
 	id, _ := p.PoRepID()
 	return NewGraph(nodes, id, v)
 }

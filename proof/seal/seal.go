@@ -102,10 +102,7 @@ func sectorParams(s Sector) (params, error) {
 	if p.shape, err = ptree.ShapeFor(uint64(p.size)); err != nil {
 		return p, fmt.Errorf("%w: %w", ErrSector, err)
 	}
-	p.version = sdr.V1_0
-	if s.Proof.Graph1_1() {
-		p.version = sdr.V1_1
-	}
+	p.version, _ = sdr.VersionOf(s.Proof)
 	return p, nil
 }
 

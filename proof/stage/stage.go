@@ -90,5 +90,10 @@ func Handlers() map[string]processor.Handler {
 		PC2:       processor.Typed(RunPC2),
 		C1:        processor.Typed(RunC1),
 		C2:        processor.Typed(RunC2),
+
+		Finalize:    processor.Typed(RunFinalize),
+		Unseal:      processor.Typed(RunUnseal),
+		WindowPoSt:  processor.Typed(RunWindowPoSt),
+		WinningPoSt: processor.Typed(RunWinningPoSt),
 	}
 }
