@@ -51,25 +51,28 @@ func (c *CommonStruct) AuthNew(ctx context.Context, perms []rpc.Perm) ([]byte, e
 // Session implements Common.
 func (c *CommonStruct) Session(ctx context.Context) (string, error) { return c.Internal.Session(ctx) }
 
-// APIVersion is Lotus's version answer: {"Version","APIVersion","BlockDelay"}.
+// APIVersion is Lotus's version answer:
+// {"Version","APIVersion","BlockDelay","Agent"}.
 type APIVersion struct {
 	Version    string
 	APIVersion uint32 // semver packed as major<<16 | minor<<8 | patch
 	BlockDelay uint64 // seconds between epochs; 0 outside the chain
+	Agent      string // the node's software ("lotus"; Strata's processes say "strata")
 }
 
 // apiVersion is the version of the Common API.
 const apiVersion = 1<<16 | 0<<8 | 0
 
 type common struct {
-	auth    *rpc.Authority
-	session string
+	auth       *rpc.Authority
+	session    string
+	blockDelay uint64
 }
 
 var _ Common = (*common)(nil)
 
 func (c *common) Version(context.Context) (APIVersion, error) {
-	return APIVersion{Version: buildinfo.Get().String(), APIVersion: apiVersion}, nil
+	return APIVersion{Version: buildinfo.Get().String(), APIVersion: apiVersion, BlockDelay: c.blockDelay, Agent: "strata"}, nil
 }
 
 func (c *common) AuthVerify(ctx context.Context, token string) ([]rpc.Perm, error) {

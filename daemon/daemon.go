@@ -36,6 +36,9 @@ type Options struct {
 	Namespace string
 	Home      Home
 	API       config.API
+	// BlockDelay is the chain's block time in seconds, which Version reports
+	// (a chain node's; zero elsewhere).
+	BlockDelay uint64
 	// Anonymous permissions for callers without a token; empty refuses them.
 	Anonymous []rpc.Perm
 	Logger    *slog.Logger
@@ -112,7 +115,7 @@ func build(opts Options, log *slog.Logger) (*Daemon, error) {
 	}
 	var sid [16]byte
 	_, _ = rand.Read(sid[:])
-	if err := srv.Register(opts.Namespace, &common{auth: auth, session: hex.EncodeToString(sid[:])}, &(&CommonStruct{}).Internal); err != nil {
+	if err := srv.Register(opts.Namespace, &common{auth: auth, session: hex.EncodeToString(sid[:]), blockDelay: opts.BlockDelay}, &(&CommonStruct{}).Internal); err != nil {
 		return nil, err
 	}
 	return &Daemon{

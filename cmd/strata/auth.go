@@ -11,7 +11,7 @@ import (
 
 // services are the processes whose homes and API info the CLI knows.
 var serviceEnv = map[string]string{
-	"devnet": "",
+	"devnet": rpc.EnvFullNode, // the devnet serves the full-node API
 	"chain":  rpc.EnvFullNode,
 	"hub":    rpc.EnvHub,
 	"wallet": rpc.EnvWallet,

@@ -81,6 +81,7 @@ func root() *command {
 		summary: "a Filecoin storage-provider stack",
 		subs: []*command{
 			devnetCommand(),
+			chainCommand(),
 			clientCommand(),
 			utilCommand(),
 			processorCommand(),

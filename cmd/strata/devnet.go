@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"path/filepath"
 
@@ -18,20 +17,21 @@ import (
 // devnetPort is the devnet's default port (Lotus's, so tools find it).
 const devnetPort = 1234
 
-// devnetConfig is the devnet's config.toml.
+// devnetConfig is the devnet's (and `strata chain run`'s) config.toml.
 type devnetConfig struct {
 	API   config.API   `toml:"API" comment:"The JSON-RPC listener (also /healthz, /readyz, /metrics)."`
 	Log   config.Log   `toml:"Log" comment:"Logging."`
 	Store config.Store `toml:"Store" comment:"The SQL database."`
+	Chain chainConfig  `toml:"Chain" comment:"The embedded chain. Genesis settings apply when the store holds no chain yet."`
 }
 
 func defaultDevnetConfig() *devnetConfig {
-	return &devnetConfig{API: config.DefaultAPI(devnetPort), Log: config.DefaultLog(), Store: config.DefaultStore()}
+	return &devnetConfig{API: config.DefaultAPI(devnetPort), Log: config.DefaultLog(), Store: config.DefaultStore(), Chain: defaultChainConfig()}
 }
 
 // Validate implements config.Validator.
 func (c *devnetConfig) Validate() error {
-	return errors.Join(c.API.Validate("API"), c.Log.Validate("Log"), c.Store.Validate("Store"))
+	return errors.Join(c.API.Validate("API"), c.Log.Validate("Log"), c.Store.Validate("Store"), c.Chain.Validate("Chain"))
 }
 
 func devnetCommand() *command {
@@ -64,67 +64,7 @@ func addProcessFlags(fs interface {
 }
 
 func runDevnet(ctx context.Context, e *env, args []string) error {
-	cfg := defaultDevnetConfig()
-	fs := newFlags("devnet run", e)
-	var pf processFlags
-	addProcessFlags(fs, &pf, "devnet")
-	flags := config.NewFlags(fs, cfg)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("devnet run: unexpected argument %q", fs.Arg(0))
-	}
-	home, err := resolveHome(e, "devnet", pf.home)
-	if err != nil {
-		return err
-	}
-	if pf.config != "" {
-		err = config.Load(cfg, pf.config, flags)
-	} else {
-		err = config.LoadOptional(cfg, home.ConfigPath(), flags)
-	}
-	if err != nil {
-		return err
-	}
-	log := newLogger(e.stderr, cfg.Log).With("process", "devnet")
-
-	d, err := daemon.New(daemon.Options{Process: "devnet", Namespace: "Filecoin", Home: home, API: cfg.API, Logger: log})
-	if err != nil {
-		return err
-	}
-	db, err := openStore(ctx, home, cfg.Store, log)
-	if err != nil {
-		_ = d.Close(ctx)
-		return err
-	}
-	defer db.Close()
-	d.AddReadyCheck("store", db.Ping)
-	if e.extend != nil {
-		if err := e.extend(d); err != nil {
-			_ = d.Close(ctx)
-			return err
-		}
-	}
-	if err := d.Start(ctx); err != nil {
-		_ = d.Close(ctx)
-		return err
-	}
-	info, err := home.APIInfo()
-	if err != nil {
-		_ = d.Close(ctx)
-		return err
-	}
-	fmt.Fprintf(e.stderr, `strata devnet: serving the shared process runtime that every Strata process uses:
-  JSON-RPC    %s   (Filecoin.Version, Filecoin.Session, Filecoin.AuthVerify, Filecoin.AuthNew)
-  health      /healthz  /readyz  /metrics on the same port
-  store       %s
-  home        %s (admin token in %s)
-The embedded chain, hub, workers, wallet and market join this command as they are built.
-Try:  curl -s -H "Authorization: Bearer $(cat %s)" -d '{"jsonrpc":"2.0","id":1,"method":"Filecoin.Version","params":[]}' %s
-Press Ctrl-C to stop (twice to stop at once).
-`, addrURL(info.Addr), describeStore(home, cfg.Store), home.Dir, home.Path("token"), home.Path("token"), addrURL(info.Addr))
-	return serve(ctx, e, d, cfg.API.DrainTimeout.Std(), log)
+	return runChainNode(ctx, e, "devnet", args)
 }
 
 func addrURL(maddr string) string {

@@ -297,10 +297,10 @@ func TestCLI_AuthAgainstRunningDevnet(t *testing.T) {
 	cmd, home, _ := startDevnet(t)
 	defer func() { _ = cmd.Process.Signal(syscall.SIGTERM); waitExit(t, cmd, 10*time.Second) }()
 	code, out, errs := runCLI(t, nil, "auth", "api-info", "--service", "devnet", "--home", home.Dir, "--perm", "write")
-	if code != 0 || !strings.HasPrefix(out, "DEVNET_API_INFO=") {
+	if code != 0 || !strings.HasPrefix(out, "FULLNODE_API_INFO=") {
 		t.Fatalf("api-info: %d %q %q", code, out, errs)
 	}
-	info, err := rpc.ParseAPIInfo(strings.TrimSpace(strings.TrimPrefix(out, "DEVNET_API_INFO=")))
+	info, err := rpc.ParseAPIInfo(strings.TrimSpace(strings.TrimPrefix(out, "FULLNODE_API_INFO=")))
 	if err != nil {
 		t.Fatal(err)
 	}

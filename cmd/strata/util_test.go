@@ -161,7 +161,7 @@ func TestCLI_BenchSeal(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"addpiecesSeconds", "treedSeconds", "pc1Seconds", "pc2Seconds", "c1+verifySeconds", "peakRSSBytes"} {
+	for _, k := range []string{"addpiecesSeconds", "treedSeconds", "pc1Seconds", "pc2Seconds", "c1Seconds", "verifySeconds", "unsealSeconds", "windowpostSeconds", "winningverifySeconds", "peakRSSBytes"} {
 		if v, ok := got[k].(float64); !ok || v <= 0 {
 			t.Errorf("%s = %v", k, got[k])
 		}

@@ -1,0 +1,41 @@
+package types
+
+import "errors"
+
+// Errors returned by this package, always wrapped with the object and field;
+// test with errors.Is. Errors from fil/address, fil/big and fil/sig pass
+// through wrapped, so their sentinels match too.
+var (
+	// ErrTooLarge means an input exceeds the size limit of its decoder
+	// (MaxBlockHeaderSize, MaxJSONSize).
+	ErrTooLarge = errors.New("input too large")
+	// ErrTrailingBytes means a Decode function found bytes after the object.
+	ErrTrailingBytes = errors.New("trailing bytes after CBOR object")
+	// ErrCBORType means a CBOR item has the wrong major type for its field.
+	ErrCBORType = errors.New("unexpected CBOR type")
+	// ErrFieldCount means a tuple's CBOR array has the wrong length.
+	ErrFieldCount = errors.New("wrong number of tuple fields")
+	// ErrFieldTooLarge means a byte string or array field exceeds its limit.
+	ErrFieldTooLarge = errors.New("field too large")
+	// ErrIntOverflow means a CBOR integer does not fit the field's int64.
+	ErrIntOverflow = errors.New("integer overflows int64")
+	// ErrUndefinedCID means a required CID is cid.Undef (JSON null), which
+	// has no CBOR encoding and cannot be part of a tipset key.
+	ErrUndefinedCID = errors.New("undefined CID")
+	// ErrInvalidTipSet means blocks do not form a tipset: none at all, a nil
+	// block, a missing ticket, different heights or parents, or a block
+	// given twice.
+	ErrInvalidTipSet = errors.New("invalid tipset")
+	// ErrCIDMismatch means a tipset's JSON "Cids" or "Height" disagree with
+	// its blocks; see TipSet.UnmarshalJSON.
+	ErrCIDMismatch = errors.New("tipset CIDs do not match its blocks")
+	// ErrInvalidKey means tipset key bytes are not a sequence of CIDs.
+	ErrInvalidKey = errors.New("invalid tipset key")
+	// ErrInvalidPeerID means a peer ID is neither a base58 multihash nor a
+	// libp2p-key CID.
+	ErrInvalidPeerID = errors.New("invalid peer ID")
+	// ErrInvalidUUID means a message UUID is not in a UUID text form.
+	ErrInvalidUUID = errors.New("invalid UUID")
+	// ErrUnknownOp means an IPLD trace operation is neither "Get" nor "Put".
+	ErrUnknownOp = errors.New("unknown IPLD trace operation")
+)
