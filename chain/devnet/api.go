@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -190,18 +191,29 @@ func (a *API) MpoolPush(_ context.Context, m *ftypes.SignedMessage) (cid.Cid, er
 	if err != nil {
 		return cid.Undef, err
 	}
+	// Resolve the key under the read lock, verify without a lock (the
+	// expensive part), then add under the write lock.
+	a.n.mu.RLock()
+	_, err = senderID(a.n.st, msg.From)
+	var key address.Address
+	if err == nil {
+		key, err = a.n.st.AccountKey(msg.From)
+		if err != nil {
+			err = fmt.Errorf("sender %s has no key address: %w", msg.From, err)
+		}
+	}
+	a.n.mu.RUnlock()
+	if err != nil {
+		return cid.Undef, rpc.Errorf(rpc.KindInvalid, "%v", err)
+	}
+	if err := m.VerifySignature(key); err != nil {
+		return cid.Undef, rpc.Errorf(rpc.KindInvalid, "bad signature of %s (key %s): %v", msg.From, key, err)
+	}
 	a.n.mu.Lock()
 	defer a.n.mu.Unlock()
 	id, err := senderID(a.n.st, msg.From)
 	if err != nil {
 		return cid.Undef, rpc.Errorf(rpc.KindInvalid, "%v", err)
-	}
-	key, err := a.n.st.AccountKey(msg.From)
-	if err != nil {
-		return cid.Undef, rpc.Errorf(rpc.KindInvalid, "sender %s has no key address: %v", msg.From, err)
-	}
-	if err := m.VerifySignature(key); err != nil {
-		return cid.Undef, rpc.Errorf(rpc.KindInvalid, "bad signature of %s (key %s): %v", msg.From, key, err)
 	}
 	if err := a.n.pool.add(a.n.st, a.n.baseFee, id, m); err != nil {
 		return cid.Undef, rpc.Errorf(rpc.KindInvalid, "%v", err)

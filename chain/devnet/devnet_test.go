@@ -24,7 +24,7 @@ import (
 	"github.com/strata-sp/strata/store/sqlite"
 )
 
-func openDB(t *testing.T, path string) *store.DB {
+func openDB(t testing.TB, path string) *store.DB {
 	t.Helper()
 	db, err := sqlite.Open(context.Background(), sqlite.Options{Path: path})
 	if err != nil {
@@ -35,7 +35,7 @@ func openDB(t *testing.T, path string) *store.DB {
 
 // newNode opens a manual-clock devnet on a fresh SQLite file, with extra
 // genesis accounts.
-func newNode(t *testing.T, path string) (*devnet.Node, *store.DB) {
+func newNode(t testing.TB, path string) (*devnet.Node, *store.DB) {
 	t.Helper()
 	db := openDB(t, path)
 	n, err := devnet.Open(context.Background(), db, devnet.Config{Genesis: devnet.DefaultGenesis(), SnapshotEvery: 5})
@@ -47,7 +47,7 @@ func newNode(t *testing.T, path string) (*devnet.Node, *store.DB) {
 }
 
 // keyOf returns the genesis key of a, from the node's exported keys.
-func keyOf(t *testing.T, n *devnet.Node, a address.Address) sig.PrivateKey {
+func keyOf(t testing.TB, n *devnet.Node, a address.Address) sig.PrivateKey {
 	t.Helper()
 	raw, err := hex.DecodeString(n.Keys()[a])
 	if err != nil {

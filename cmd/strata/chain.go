@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"github.com/strata-sp/strata/chain"
+	"github.com/strata-sp/strata/chain/actors"
 	"github.com/strata-sp/strata/chain/devnet"
 	"github.com/strata-sp/strata/chain/state"
+	"github.com/strata-sp/strata/chain/types"
 	"github.com/strata-sp/strata/config"
 	"github.com/strata-sp/strata/daemon"
 	"github.com/strata-sp/strata/fil/address"
@@ -97,6 +99,11 @@ func chainCommand() *command {
 			{name: "send", summary: "send FIL (or call a method) from a key the node holds, and wait for the receipt",
 				usage: "--from ADDR TO AMOUNT [--method N] [--params HEX] [--json]", run: runChainSend},
 			{name: "keys", summary: "list the devnet's funded genesis keys and balances", usage: "[--json]", run: runChainKeys},
+			{name: "miner", summary: "miners: miner create", subs: []*command{{
+				name: "create", summary: "create a miner actor (power CreateMiner) from a key the node holds",
+				usage: "--owner ADDR [--worker ADDR] [--sector-size 2KiB] [--json]", run: runChainMinerCreate}}},
+			{name: "deals", summary: "list the market's deals", usage: "[--json]", run: runChainDeals},
+			{name: "sectors", summary: "list a miner's sectors", usage: "MINER [--json]", run: runChainSectors},
 			configCommand("chain", func() any { return defaultDevnetConfig() }),
 		},
 	}
@@ -394,8 +401,155 @@ func runChainSend(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if f.asJSON {
-		return printJSON(e.stdout, l)
+		err = printJSON(e.stdout, l)
+	} else {
+		fmt.Fprintf(e.stdout, "%s executed at %d: exit %d, gas %d, return %x\n", l.Message, l.Height, l.Receipt.ExitCode, l.Receipt.GasUsed, l.Receipt.Return)
 	}
-	fmt.Fprintf(e.stdout, "%s executed at %d: exit %d, gas %d, return %x\n", l.Message, l.Height, l.Receipt.ExitCode, l.Receipt.GasUsed, l.Receipt.Return)
+	if err == nil && l.Receipt.ExitCode != 0 {
+		err = fmt.Errorf("message failed with exit code %d", l.Receipt.ExitCode)
+	}
+	return err
+}
+
+func runChainMinerCreate(ctx context.Context, e *env, args []string) error {
+	fs := newFlags("chain miner create", e)
+	var f chainFlags
+	addChainFlags(fs, &f)
+	owner := fs.String("owner", "", "owner: an address whose key the node holds; it sends the message")
+	worker := fs.String("worker", "", "worker address (default: the owner)")
+	size := fs.String("sector-size", "2KiB", "sector size: 2KiB, 8MiB, 512MiB, 32GiB or 64GiB")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *owner == "" {
+		return usagef("chain miner create: want --owner ADDR")
+	}
+	ownerAddr, err := address.NewFromString(*owner)
+	if err != nil {
+		return usagef("chain miner create: --owner: %v", err)
+	}
+	workerAddr := ownerAddr
+	if *worker != "" {
+		if workerAddr, err = address.NewFromString(*worker); err != nil {
+			return usagef("chain miner create: --worker: %v", err)
+		}
+	}
+	sp, err := sealProofFor(*size, "1.1")
+	if err != nil {
+		return usagef("chain miner create: %v", err)
+	}
+	post, err := sp.WindowPoSt()
+	if err != nil {
+		return err
+	}
+	params, err := actors.EncodeParams(&actors.CreateMinerParams{Owner: ownerAddr, Worker: workerAddr, WindowPoStProofType: post})
+	if err != nil {
+		return err
+	}
+	api, closer, err := dialChain(ctx, e, &f)
+	if err != nil {
+		return err
+	}
+	defer closer()
+	sm, err := api.MpoolPushMessage(ctx, &ftypes.Message{From: ownerAddr, To: actors.PowerAddr, Method: uint64(actors.PowerCreateMiner), Params: params}, nil)
+	if err != nil {
+		return err
+	}
+	c, err := sm.Cid()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "pushed %s; waiting for execution\n", c)
+	l, err := api.StateWaitMsg(ctx, c, 0, -1, true)
+	if err != nil {
+		return err
+	}
+	if l.Receipt.ExitCode != 0 {
+		return fmt.Errorf("CreateMiner failed: exit %d", l.Receipt.ExitCode)
+	}
+	var ret actors.CreateMinerReturn
+	if err := actors.DecodeReturn(l.Receipt.Return, &ret); err != nil {
+		return err
+	}
+	if f.asJSON {
+		return printJSON(e.stdout, map[string]any{"IDAddress": ret.IDAddress, "RobustAddress": ret.RobustAddress, "Message": l.Message, "Height": l.Height})
+	}
+	fmt.Fprintf(e.stdout, "miner %s (%s) created at %d, %s sectors\n", ret.IDAddress, ret.RobustAddress, l.Height, sp)
+	return nil
+}
+
+func runChainDeals(ctx context.Context, e *env, args []string) error {
+	fs := newFlags("chain deals", e)
+	var f chainFlags
+	addChainFlags(fs, &f)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	api, closer, err := dialChain(ctx, e, &f)
+	if err != nil {
+		return err
+	}
+	defer closer()
+	deals, err := api.StateMarketDeals(ctx, types.EmptyTSK)
+	if err != nil {
+		return err
+	}
+	if f.asJSON {
+		return printJSON(e.stdout, deals)
+	}
+	ids := make([]string, 0, len(deals))
+	for id := range deals {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return len(ids[i]) < len(ids[j]) || len(ids[i]) == len(ids[j]) && ids[i] < ids[j] })
+	for _, id := range ids {
+		d := deals[id]
+		state := "published"
+		if d.State.SectorStartEpoch >= 0 {
+			state = fmt.Sprintf("active in sector %d since %d", d.State.SectorNumber, d.State.SectorStartEpoch)
+		}
+		fmt.Fprintf(e.stdout, "%s  %s -> %s  %s  %d bytes  epochs %d..%d  %s\n", id, d.Proposal.Client, d.Proposal.Provider,
+			d.Proposal.PieceCID, d.Proposal.PieceSize, d.Proposal.StartEpoch, d.Proposal.EndEpoch, state)
+	}
+	return nil
+}
+
+func runChainSectors(ctx context.Context, e *env, args []string) error {
+	fs := newFlags("chain sectors", e)
+	var f chainFlags
+	addChainFlags(fs, &f)
+	if err := parse(fs, interleave(args, "json")); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usagef("chain sectors: want MINER")
+	}
+	m, err := address.NewFromString(fs.Arg(0))
+	if err != nil {
+		return usagef("chain sectors: %v", err)
+	}
+	api, closer, err := dialChain(ctx, e, &f)
+	if err != nil {
+		return err
+	}
+	defer closer()
+	secs, err := api.StateMinerSectors(ctx, m, nil, types.EmptyTSK)
+	if err != nil {
+		return err
+	}
+	faults, err := api.StateMinerFaults(ctx, m, types.EmptyTSK)
+	if err != nil {
+		return err
+	}
+	if f.asJSON {
+		return printJSON(e.stdout, secs)
+	}
+	for _, s := range secs {
+		st := "active"
+		if faults.IsSet(s.SectorNumber) {
+			st = "faulty"
+		}
+		fmt.Fprintf(e.stdout, "%d  %s  %s  activated %d, expires %d  %s\n", s.SectorNumber, s.SealProof, s.SealedCID, s.Activation, s.Expiration, st)
+	}
 	return nil
 }
