@@ -275,6 +275,10 @@ func (a *API) MpoolPushMessage(ctx context.Context, m *ftypes.Message, spec *typ
 	if err != nil || k == nil {
 		return nil, rpc.Errorf(rpc.KindInvalid, "the devnet holds no key for %s", m.From)
 	}
+	// Without this, two calls could read the same next nonce before either
+	// pushes, and the second would fail as a replacement.
+	a.n.pushMu.Lock()
+	defer a.n.pushMu.Unlock()
 	msg := *m
 	a.n.mu.Lock()
 	a.n.estimateGas(&msg)

@@ -126,6 +126,10 @@ type Node struct {
 	beacon      sig.PrivateKey // signs beacon entries
 	headCh      chan struct{}  // closed when the head changes
 	subs        map[*subscriber]struct{}
+	// pushMu serialises MpoolPushMessage from nonce assignment to push, so
+	// that concurrent calls for one sender get consecutive nonces (Lotus
+	// locks the sender likewise).
+	pushMu sync.Mutex
 
 	stop      chan struct{}
 	done      chan struct{}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/ipfs/go-cid"
@@ -287,5 +288,47 @@ func TestDevnet_MessageVectors(t *testing.T) {
 		}
 		n.Close()
 		db.Close()
+	}
+}
+
+// TestDevnet_MpoolPushMessageConcurrent pushes messages from one sender
+// concurrently: each gets its own nonce and all execute.
+func TestDevnet_MpoolPushMessageConcurrent(t *testing.T) {
+	ctx := context.Background()
+	n, db := newNode(t, filepath.Join(t.TempDir(), "chain.db"))
+	defer db.Close()
+	defer n.Close()
+	api := n.API()
+	from, to := n.Accounts()[0], n.Accounts()[1]
+	const count = 32
+	var wg sync.WaitGroup
+	msgs := make([]*ftypes.SignedMessage, count)
+	errs := make([]error, count)
+	for i := range count {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			msgs[i], errs[i] = api.MpoolPushMessage(ctx, &ftypes.Message{From: from, To: to, Value: big.FromAttoFIL(1)}, nil)
+		}()
+	}
+	wg.Wait()
+	nonces := map[uint64]bool{}
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("push %d: %v", i, err)
+		}
+		nonces[msgs[i].Message.Nonce] = true
+	}
+	if len(nonces) != count {
+		t.Fatalf("%d distinct nonces for %d messages", len(nonces), count)
+	}
+	if err := n.Advance(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range msgs {
+		c, _ := m.Cid()
+		if l, err := api.StateSearchMsg(ctx, types.EmptyTSK, c, -1, false); err != nil || l == nil || l.Receipt.ExitCode != 0 {
+			t.Fatalf("message of nonce %d: %+v %v", m.Message.Nonce, l, err)
+		}
 	}
 }

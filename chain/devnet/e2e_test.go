@@ -5,12 +5,16 @@ import (
 	"cmp"
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	mrand "math/rand/v2"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -71,6 +75,7 @@ type e2e struct {
 
 	miners  []*e2eMiner
 	pending []pendingPoSt // WindowPoSts pushed, receipt not yet seen
+	info    rpc.APIInfo
 }
 
 // e2eMiner is a storage provider as the test runs it: its addresses, its
@@ -152,7 +157,7 @@ func newE2E(t *testing.T) *e2e {
 		t.Fatal(err)
 	}
 	t.Cleanup(closer)
-	return &e2e{t: t, ctx: ctx, node: node, api: api, pol: gen.Policy, dir: dir}
+	return &e2e{t: t, ctx: ctx, node: node, api: api, pol: gen.Policy, dir: dir, info: info}
 }
 
 func (e *e2e) height() int64 {
@@ -267,6 +272,12 @@ func (e *e2e) wait(c cid.Cid) *types.MsgLookup {
 }
 
 // mustExit waits for c and checks its exit code.
+//
+// A message executes at the epoch of the tipset that includes it; its
+// lookup's Height is the next tipset's, whose parent state holds the
+// receipt (as in Lotus). The devnet has no null rounds, so the execution
+// epoch is Height-1, which the test compares with the epochs the chain
+// records (PreCommitEpoch, Activation, SectorStartEpoch).
 func (e *e2e) mustExit(what string, c cid.Cid, code actors.ExitCode) *types.MsgLookup {
 	e.t.Helper()
 	l := e.wait(c)
@@ -1000,5 +1011,139 @@ func TestDevnet_EndToEnd(t *testing.T) {
 		t.Fatalf("%d WindowPoSts still pending", len(e.pending))
 	}
 	timing("last period")
+
+	// The raw JSON of the main methods' results has the fields and JSON
+	// types Lotus documents (golden files in chain/types/testdata).
+	e.checkShapes([]shapeCheck{
+		{"ChainHead", nil, "tipset.json"},
+		{"StateSearchMsg", []any{[]any{}, l.Message, -1, true}, "msglookup.json"},
+		{"StateWaitMsg", []any{l.Message, 0, -1, true}, "msglookup.json"},
+		{"StateGetActor", []any{b.id, nil}, "actor.json"},
+		{"StateMinerInfo", []any{b.id, nil}, "minerinfo.json"},
+		{"StateMinerPower", []any{b.id, nil}, "minerpower.json"},
+		{"StateMinerProvingDeadline", []any{b.id, nil}, "deadlineinfo.json"},
+		{"StateMinerDeadlines", []any{b.id, nil}, "deadlines.json"},
+		{"StateMinerPartitions", []any{b.id, secDL[b], nil}, "partitions.json"},
+		{"StateMinerFaults", []any{b.id, nil}, "minerfaults.json"},
+		{"StateSectorGetInfo", []any{b.id, sectorNumber, nil}, "sectoronchaininfo.json"},
+		{"StateMarketStorageDeal", []any{dealIDs[b][0], nil}, "marketdeal.json"},
+		{"StateMarketDeals", []any{nil}, "marketdeals.json"},
+		{"StateMarketBalance", []any{b.id, nil}, "marketbalance.json"},
+		{"StateDealProviderCollateralBounds", []any{2048, false, nil}, "dealcollateralbounds.json"},
+	})
 	t.Logf("%d epochs, %d WindowPoSts by A, %d by B, in %s", e.height(), len(a.posts), len(b.posts), time.Since(start).Round(time.Millisecond))
+}
+
+type shapeCheck struct {
+	method string
+	params []any
+	golden string
+}
+
+// checkShapes calls each method over plain HTTP JSON-RPC and compares the
+// shape of its raw result with the golden file: the same keys in every
+// object and the same JSON type at every leaf, where null matches anything
+// (Lotus's optional fields) and a map keyed by deal ID is compared by its
+// values.
+func (e *e2e) checkShapes(checks []shapeCheck) {
+	e.t.Helper()
+	u, err := e.info.URL()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, c := range checks {
+		params := c.params
+		if params == nil {
+			params = []any{}
+		}
+		body, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": 1, "method": "Filecoin." + c.method, "params": params})
+		req, _ := http.NewRequestWithContext(e.ctx, http.MethodPost, u, bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+e.info.Token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		var env struct {
+			Result json.RawMessage
+			Error  json.RawMessage
+		}
+		err = json.NewDecoder(resp.Body).Decode(&env)
+		resp.Body.Close()
+		if err != nil || len(env.Error) > 0 {
+			e.t.Fatalf("%s: %s %v", c.method, env.Error, err)
+		}
+		golden, err := os.ReadFile(filepath.Join("..", "types", "testdata", c.golden))
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		var got, want any
+		if err := json.Unmarshal(env.Result, &got); err != nil {
+			e.t.Fatal(err)
+		}
+		if err := json.Unmarshal(golden, &want); err != nil {
+			e.t.Fatal(err)
+		}
+		if c.method == "StateMarketDeals" {
+			got, want = firstValue(got), firstValue(want)
+		}
+		if msg := sameShape(c.method, got, want); msg != "" {
+			e.t.Errorf("%s: %s\n got %s", c.method, msg, env.Result)
+		}
+	}
+}
+
+func firstValue(v any) any {
+	m, _ := v.(map[string]any)
+	for _, x := range m {
+		return x
+	}
+	return nil
+}
+
+// sameShape describes the first difference of shape between got and want,
+// or returns "".
+func sameShape(path string, got, want any) string {
+	if got == nil || want == nil {
+		return ""
+	}
+	switch w := want.(type) {
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok {
+			return fmt.Sprintf("%s: want an object, got %T", path, got)
+		}
+		for k := range w {
+			if _, ok := g[k]; !ok {
+				return fmt.Sprintf("%s: field %s missing", path, k)
+			}
+		}
+		for k := range g {
+			if _, ok := w[k]; !ok {
+				return fmt.Sprintf("%s: field %s not in Lotus's shape", path, k)
+			}
+		}
+		keys := make([]string, 0, len(w))
+		for k := range w {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if msg := sameShape(path+"."+k, g[k], w[k]); msg != "" {
+				return msg
+			}
+		}
+	case []any:
+		g, ok := got.([]any)
+		if !ok {
+			return fmt.Sprintf("%s: want an array, got %T", path, got)
+		}
+		if len(g) > 0 && len(w) > 0 {
+			return sameShape(path+"[0]", g[0], w[0])
+		}
+	default:
+		if fmt.Sprintf("%T", got) != fmt.Sprintf("%T", want) {
+			return fmt.Sprintf("%s: want %T, got %T", path, want, got)
+		}
+	}
+	return ""
 }
