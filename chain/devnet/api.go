@@ -307,6 +307,15 @@ func (n *Node) lookup(ctx context.Context, c cid.Cid, allowReplaced bool) (*type
 	)
 	err := n.db.QueryRowContext(ctx, `SELECT cid, height, executed, exit_code, ret, gas_used, sender, nonce FROM chain_messages WHERE cid = $1 OR msg_cid = $1 LIMIT 1`,
 		c.String()).Scan(&cidStr, &height, &executed, &exit, &ret, &gas, &sender, &nonce)
+	if errors.Is(err, sql.ErrNoRows) && allowReplaced {
+		n.mu.RLock()
+		sn, ok := n.pool.replaced[c.String()]
+		n.mu.RUnlock()
+		if ok {
+			err = n.db.QueryRowContext(ctx, `SELECT cid, height, executed, exit_code, ret, gas_used, sender, nonce FROM chain_messages WHERE sender = $1 AND nonce = $2 LIMIT 1`,
+				sn.from, int64(sn.nonce)).Scan(&cidStr, &height, &executed, &exit, &ret, &gas, &sender, &nonce)
+		}
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -316,7 +325,6 @@ func (n *Node) lookup(ctx context.Context, c cid.Cid, allowReplaced bool) (*type
 	if !executed {
 		return nil, nil
 	}
-	_ = allowReplaced // a message the chain included is never replaced afterwards
 	mc, err := cid.Parse(cidStr)
 	if err != nil {
 		return nil, err

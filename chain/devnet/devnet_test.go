@@ -332,3 +332,49 @@ func TestDevnet_MpoolPushMessageConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestDevnet_ReplaceByFee replaces a pending message with the same nonce
+// and a premium 1.25 times higher: the replacement executes, the original
+// does not.
+func TestDevnet_ReplaceByFee(t *testing.T) {
+	ctx := context.Background()
+	n, db := newNode(t, filepath.Join(t.TempDir(), "chain.db"))
+	defer db.Close()
+	defer n.Close()
+	api := n.API()
+	k := keyOf(t, n, n.Accounts()[0])
+	from, _ := k.Address()
+	to := n.Accounts()[1]
+	msg := func(premium int64) *ftypes.SignedMessage {
+		m := &ftypes.Message{From: from, To: to, Value: big.FromAttoFIL(7), GasLimit: 20_000, GasFeeCap: big.FromAttoFIL(1000), GasPremium: big.FromAttoFIL(premium)}
+		sm, err := ftypes.SignMessage(m, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sm
+	}
+	orig, err := api.MpoolPush(ctx, msg(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := api.MpoolPush(ctx, msg(124)); err == nil || !strings.Contains(err.Error(), "replace by fee has too low GasPremium") {
+		t.Fatalf("premium 1.24x: %v", err)
+	}
+	repl, err := api.MpoolPush(ctx, msg(125))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Advance(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := api.StateWaitMsg(ctx, repl, 0, -1, false); err != nil || l.Receipt.ExitCode != 0 {
+		t.Fatalf("replacement: %+v %v", l, err)
+	}
+	if l, err := api.StateSearchMsg(ctx, types.EmptyTSK, orig, -1, false); err != nil || l != nil {
+		t.Fatalf("the replaced message executed: %+v %v", l, err)
+	}
+	// Allowing replacement, a wait for the original finds the replacement.
+	if l, err := api.StateWaitMsg(ctx, orig, 0, -1, true); err != nil || !l.Message.Equals(repl) {
+		t.Fatalf("wait allowing replacement: %+v %v", l, err)
+	}
+}

@@ -42,6 +42,7 @@ import (
 	"github.com/strata-sp/strata/proof/seal"
 	"github.com/strata-sp/strata/proof/stage"
 	"github.com/strata-sp/strata/rpc"
+	"github.com/strata-sp/strata/store"
 )
 
 // e2ePolicy is the devnet policy scaled so that a sector's whole life fits
@@ -76,6 +77,8 @@ type e2e struct {
 	miners  []*e2eMiner
 	pending []pendingPoSt // WindowPoSts pushed, receipt not yet seen
 	info    rpc.APIInfo
+	db      *store.DB
+	gen     devnet.GenesisConfig
 }
 
 // e2eMiner is a storage provider as the test runs it: its addresses, its
@@ -157,7 +160,7 @@ func newE2E(t *testing.T) *e2e {
 		t.Fatal(err)
 	}
 	t.Cleanup(closer)
-	return &e2e{t: t, ctx: ctx, node: node, api: api, pol: gen.Policy, dir: dir, info: info}
+	return &e2e{t: t, ctx: ctx, node: node, api: api, pol: gen.Policy, dir: dir, info: info, db: db, gen: gen}
 }
 
 func (e *e2e) height() int64 {
@@ -1031,6 +1034,10 @@ func TestDevnet_EndToEnd(t *testing.T) {
 		{"StateMarketBalance", []any{b.id, nil}, "marketbalance.json"},
 		{"StateDealProviderCollateralBounds", []any{2048, false, nil}, "dealcollateralbounds.json"},
 	})
+
+	// A restarted node (the same store) has the same head, balances, deals
+	// and sectors.
+	e.checkRestart([]address.Address{a.id, b.id, a.owner, b.owner})
 	t.Logf("%d epochs, %d WindowPoSts by A, %d by B, in %s", e.height(), len(a.posts), len(b.posts), time.Since(start).Round(time.Millisecond))
 }
 
@@ -1146,4 +1153,55 @@ func sameShape(path string, got, want any) string {
 		}
 	}
 	return ""
+}
+
+// checkRestart stops the node, opens a new one on the same store and
+// compares what the chain API answers before and after.
+func (e *e2e) checkRestart(addrs []address.Address) {
+	e.t.Helper()
+	snapshot := func(api chain.API) string {
+		var out []any
+		head, err := api.ChainHead(e.ctx)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		deals, err := api.StateMarketDeals(e.ctx, types.EmptyTSK)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		out = append(out, head.Key(), deals)
+		for _, a := range addrs {
+			bal, err := api.WalletBalance(e.ctx, a)
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			out = append(out, bal)
+			if secs, err := api.StateMinerSectors(e.ctx, a, nil, types.EmptyTSK); err == nil {
+				parts, _ := api.StateMinerDeadlines(e.ctx, a, types.EmptyTSK)
+				faults, _ := api.StateMinerFaults(e.ctx, a, types.EmptyTSK)
+				out = append(out, secs, parts, faults)
+			}
+		}
+		b, err := json.Marshal(out)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		return string(b)
+	}
+	before := snapshot(e.node.API())
+	e.node.Close()
+	n2, err := devnet.Open(e.ctx, e.db, devnet.Config{Genesis: e.gen})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer n2.Close()
+	if after := snapshot(n2.API()); after != before {
+		e.t.Fatalf("after a restart:\n%s\nbefore:\n%s", after, before)
+	}
+	if !strings.Contains(before, `"SectorNumber":1`) || !strings.Contains(before, `"Proposal"`) {
+		e.t.Fatalf("the compared state holds no sector or deal: %s", before)
+	}
+	if err := n2.Advance(e.ctx, 3); err != nil {
+		e.t.Fatalf("the restarted chain does not go on: %v", err)
+	}
 }

@@ -20,10 +20,19 @@ type mpool struct {
 	// messages.
 	inHead map[uint64]uint64
 	count  int
+	// replaced maps the CID of each message replaced by fee to its sender
+	// and nonce, so that a lookup allowing replacement finds the message
+	// that took its place.
+	replaced map[string]senderNonce
+}
+
+type senderNonce struct {
+	from  string
+	nonce uint64
 }
 
 func newMpool() *mpool {
-	return &mpool{pending: map[uint64]map[uint64]*ftypes.SignedMessage{}, inHead: map[uint64]uint64{}}
+	return &mpool{pending: map[uint64]map[uint64]*ftypes.SignedMessage{}, inHead: map[uint64]uint64{}, replaced: map[string]senderNonce{}}
 }
 
 // nextNonce is the nonce the sender's next new message needs: after the
@@ -93,6 +102,8 @@ func (p *mpool) add(st *state.State, baseFee big.TokenAmount, id uint64, m *ftyp
 	}
 	if !replacing {
 		p.count++
+	} else if oc, err := old.Cid(); err == nil {
+		p.replaced[oc.String()] = senderNonce{msg.From.String(), msg.Nonce}
 	}
 	p.pending[id][msg.Nonce] = m
 	return nil
