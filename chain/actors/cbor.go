@@ -15,6 +15,7 @@ import (
 	"github.com/strata-sp/strata/fil/address"
 	"github.com/strata-sp/strata/fil/big"
 	"github.com/strata-sp/strata/fil/bitfield"
+	"github.com/strata-sp/strata/internal/cborx"
 )
 
 // This file holds the CBOR primitives every type of the package shares: a
@@ -101,28 +102,6 @@ func unexpectedEOF(err error) error {
 	return err
 }
 
-// majorName names CBOR major types in errors.
-func majorName(maj byte) string {
-	switch maj {
-	case cbg.MajUnsignedInt:
-		return "unsigned integer"
-	case cbg.MajNegativeInt:
-		return "negative integer"
-	case cbg.MajByteString:
-		return "byte string"
-	case cbg.MajTextString:
-		return "text string"
-	case cbg.MajArray:
-		return "array"
-	case cbg.MajMap:
-		return "map"
-	case cbg.MajTag:
-		return "tag"
-	default:
-		return "simple value"
-	}
-}
-
 // readItem reads one whole item from r, checking that it is well-formed,
 // canonical DAG-CBOR within the package's limits, and returns its bytes when
 // keep is set. Maps are refused: no actor parameter uses one. The work is
@@ -156,7 +135,7 @@ func readItem(r byteReader, keep bool) ([]byte, error) {
 				limit = MaxTextLength
 			}
 			if n > limit {
-				return fail(fmt.Errorf("%w: %s of %d bytes, max %d", ErrTooLarge, majorName(maj), n, limit))
+				return fail(fmt.Errorf("%w: %s of %d bytes, max %d", ErrTooLarge, cborx.MajorName(maj), n, limit))
 			}
 			body, err := readBody(r, n)
 			if err != nil {
@@ -220,7 +199,7 @@ func readCIDBody(r byteReader) ([]byte, error) {
 		return nil, unexpectedEOF(err)
 	}
 	if maj != cbg.MajByteString {
-		return nil, fmt.Errorf("%w: tag 42 over a %s, want byte string", ErrCBORType, majorName(maj))
+		return nil, fmt.Errorf("%w: tag 42 over a %s, want byte string", ErrCBORType, cborx.MajorName(maj))
 	}
 	if n > maxCIDLength {
 		return nil, fmt.Errorf("%w: CID of %d bytes, max %d", ErrTooLarge, n, maxCIDLength)
@@ -562,7 +541,7 @@ func (d *decoder) header(field string, want byte) uint64 {
 	}
 	d.started = true
 	if maj != want {
-		d.fail(field, fmt.Errorf("%w: %s, want %s", ErrCBORType, majorName(maj), majorName(want)))
+		d.fail(field, fmt.Errorf("%w: %s, want %s", ErrCBORType, cborx.MajorName(maj), cborx.MajorName(want)))
 		return 0
 	}
 	return n
@@ -604,7 +583,7 @@ func (d *decoder) int(field string) int64 {
 	d.started = true
 	switch {
 	case maj != cbg.MajUnsignedInt && maj != cbg.MajNegativeInt:
-		d.fail(field, fmt.Errorf("%w: %s, want integer", ErrCBORType, majorName(maj)))
+		d.fail(field, fmt.Errorf("%w: %s, want integer", ErrCBORType, cborx.MajorName(maj)))
 	case n > math.MaxInt64 && maj == cbg.MajNegativeInt:
 		d.fail(field, fmt.Errorf("%w: -1-%d does not fit int64", ErrIntOverflow, n))
 	case n > math.MaxInt64:

@@ -12,6 +12,7 @@ import (
 	"github.com/strata-sp/strata/fil/big"
 	"github.com/strata-sp/strata/fil/bitfield"
 	ftypes "github.com/strata-sp/strata/fil/types"
+	"github.com/strata-sp/strata/internal/cborx"
 )
 
 // This file holds the market actor's message parameters and returns and the
@@ -412,7 +413,7 @@ func DecodeDealID(b []byte) (uint64, error) {
 	case err != nil:
 		return 0, fmt.Errorf("deal ID payload: %w", unexpectedEOF(err))
 	case maj != cbg.MajUnsignedInt:
-		return 0, fmt.Errorf("deal ID payload: %w: %s, want unsigned integer", ErrCBORType, majorName(maj))
+		return 0, fmt.Errorf("deal ID payload: %w: %s, want unsigned integer", ErrCBORType, cborx.MajorName(maj))
 	case r.Len() != 0:
 		return 0, fmt.Errorf("deal ID payload: %w: %d bytes after the item", ErrTrailingBytes, r.Len())
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/strata-sp/strata/fil/address"
 	"github.com/strata-sp/strata/fil/big"
+	"github.com/strata-sp/strata/internal/cborx"
 )
 
 // Actor is an actor's entry in the state tree (lotus chain/types.Actor,
@@ -47,13 +48,13 @@ func (a *Actor) MarshalCBOR(w io.Writer) error {
 	if err := cw.WriteMajorTypeHeader(cbg.MajArray, 5); err != nil {
 		return err
 	}
-	if err := writeCID(cw, a.Code); err != nil {
+	if err := cborx.WriteCID(cw, a.Code); err != nil {
 		return fmt.Errorf("%s: field Code: %w", what, err)
 	}
-	if err := writeCID(cw, a.Head); err != nil {
+	if err := cborx.WriteCID(cw, a.Head); err != nil {
 		return fmt.Errorf("%s: field Head: %w", what, err)
 	}
-	if err := writeUint64(cw, a.Nonce); err != nil {
+	if err := cborx.WriteUint64(cw, a.Nonce); err != nil {
 		return err
 	}
 	if err := a.Balance.MarshalCBOR(cw); err != nil {
@@ -71,25 +72,25 @@ func (a *Actor) UnmarshalCBOR(r io.Reader) (err error) {
 	const what = "actor"
 	*a = Actor{}
 	cr := cbg.NewCborReader(r)
-	n, err := readTupleHeader(cr, what, 4, 5)
+	n, err := cborx.ReadTuple(cr, what, 4, 5)
 	if err != nil {
 		return err
 	}
-	if a.Code, err = readCID(cr); err != nil {
-		return fieldErr(what, "Code", err)
+	if a.Code, err = cborx.ReadCID(cr); err != nil {
+		return cborx.FieldErr(what, "Code", err)
 	}
-	if a.Head, err = readCID(cr); err != nil {
-		return fieldErr(what, "Head", err)
+	if a.Head, err = cborx.ReadCID(cr); err != nil {
+		return cborx.FieldErr(what, "Head", err)
 	}
-	if a.Nonce, err = readUint64(cr); err != nil {
-		return fieldErr(what, "Nonce", err)
+	if a.Nonce, err = cborx.ReadUint64(cr); err != nil {
+		return cborx.FieldErr(what, "Nonce", err)
 	}
 	if err := a.Balance.UnmarshalCBOR(cr); err != nil {
-		return fieldErr(what, "Balance", err)
+		return cborx.FieldErr(what, "Balance", err)
 	}
 	if n == 5 {
 		if a.DelegatedAddress, err = readOptional[address.Address](cr); err != nil {
-			return fieldErr(what, "DelegatedAddress", err)
+			return cborx.FieldErr(what, "DelegatedAddress", err)
 		}
 	}
 	return nil
@@ -98,14 +99,14 @@ func (a *Actor) UnmarshalCBOR(r io.Reader) (err error) {
 // DecodeActor decodes a CBOR actor that must fill all of b.
 func DecodeActor(b []byte) (*Actor, error) {
 	var a Actor
-	if err := decode("actor", b, &a); err != nil {
+	if err := cborx.Decode("actor", b, &a); err != nil {
 		return nil, err
 	}
 	return &a, nil
 }
 
 // Serialize returns a's CBOR bytes.
-func (a *Actor) Serialize() ([]byte, error) { return encode(a) }
+func (a *Actor) Serialize() ([]byte, error) { return cborx.Encode(a) }
 
 // ActorState is an actor's balance, code and decoded state (lotus
 // api.ActorState), the answer of StateReadState. State is the

@@ -13,6 +13,7 @@ import (
 	"github.com/strata-sp/strata/fil/big"
 	"github.com/strata-sp/strata/fil/sig"
 	ftypes "github.com/strata-sp/strata/fil/types"
+	"github.com/strata-sp/strata/internal/cborx"
 	"github.com/strata-sp/strata/proof"
 )
 
@@ -132,7 +133,7 @@ func (h *BlockHeader) MarshalCBOR(w io.Writer) error {
 	if err := h.ElectionProof.MarshalCBOR(cw); err != nil {
 		return fmt.Errorf("%s: field ElectionProof: %w", what, err)
 	}
-	if err := writeArrayHeader(cw, len(h.BeaconEntries)); err != nil {
+	if err := cborx.WriteArrayHeader(cw, len(h.BeaconEntries)); err != nil {
 		return fmt.Errorf("%s: field BeaconEntries: %w", what, err)
 	}
 	for i := range h.BeaconEntries {
@@ -140,7 +141,7 @@ func (h *BlockHeader) MarshalCBOR(w io.Writer) error {
 			return fmt.Errorf("%s: field BeaconEntries: item %d: %w", what, i, err)
 		}
 	}
-	if err := writeArrayHeader(cw, len(h.WinPoStProof)); err != nil {
+	if err := cborx.WriteArrayHeader(cw, len(h.WinPoStProof)); err != nil {
 		return fmt.Errorf("%s: field WinPoStProof: %w", what, err)
 	}
 	for i := range h.WinPoStProof {
@@ -154,28 +155,28 @@ func (h *BlockHeader) MarshalCBOR(w io.Writer) error {
 	if err := h.ParentWeight.MarshalCBOR(cw); err != nil {
 		return fmt.Errorf("%s: field ParentWeight: %w", what, err)
 	}
-	if err := writeInt64(cw, h.Height); err != nil {
+	if err := cborx.WriteInt64(cw, h.Height); err != nil {
 		return err
 	}
-	if err := writeCID(cw, h.ParentStateRoot); err != nil {
+	if err := cborx.WriteCID(cw, h.ParentStateRoot); err != nil {
 		return fmt.Errorf("%s: field ParentStateRoot: %w", what, err)
 	}
-	if err := writeCID(cw, h.ParentMessageReceipts); err != nil {
+	if err := cborx.WriteCID(cw, h.ParentMessageReceipts); err != nil {
 		return fmt.Errorf("%s: field ParentMessageReceipts: %w", what, err)
 	}
-	if err := writeCID(cw, h.Messages); err != nil {
+	if err := cborx.WriteCID(cw, h.Messages); err != nil {
 		return fmt.Errorf("%s: field Messages: %w", what, err)
 	}
 	if err := h.BLSAggregate.MarshalCBOR(cw); err != nil {
 		return fmt.Errorf("%s: field BLSAggregate: %w", what, err)
 	}
-	if err := writeUint64(cw, h.Timestamp); err != nil {
+	if err := cborx.WriteUint64(cw, h.Timestamp); err != nil {
 		return err
 	}
 	if err := h.BlockSig.MarshalCBOR(cw); err != nil {
 		return fmt.Errorf("%s: field BlockSig: %w", what, err)
 	}
-	if err := writeUint64(cw, h.ForkSignaling); err != nil {
+	if err := cborx.WriteUint64(cw, h.ForkSignaling); err != nil {
 		return err
 	}
 	if err := h.ParentBaseFee.MarshalCBOR(cw); err != nil {
@@ -191,56 +192,56 @@ func (h *BlockHeader) UnmarshalCBOR(r io.Reader) (err error) {
 	const what = "block header"
 	*h = BlockHeader{}
 	cr := cbg.NewCborReader(r)
-	if _, err := readTupleHeader(cr, what, blockHeaderFields); err != nil {
+	if _, err := cborx.ReadTuple(cr, what, blockHeaderFields); err != nil {
 		return err
 	}
 	if err := h.Miner.UnmarshalCBOR(cr); err != nil {
-		return fieldErr(what, "Miner", err)
+		return cborx.FieldErr(what, "Miner", err)
 	}
 	if h.Ticket, err = readOptional[Ticket](cr); err != nil {
-		return fieldErr(what, "Ticket", err)
+		return cborx.FieldErr(what, "Ticket", err)
 	}
 	if h.ElectionProof, err = readOptional[ElectionProof](cr); err != nil {
-		return fieldErr(what, "ElectionProof", err)
+		return cborx.FieldErr(what, "ElectionProof", err)
 	}
 	if h.BeaconEntries, err = readTuples[BeaconEntry](cr); err != nil {
-		return fieldErr(what, "BeaconEntries", err)
+		return cborx.FieldErr(what, "BeaconEntries", err)
 	}
 	if h.WinPoStProof, err = readTuples[PoStProof](cr); err != nil {
-		return fieldErr(what, "WinPoStProof", err)
+		return cborx.FieldErr(what, "WinPoStProof", err)
 	}
 	if h.Parents, err = readCIDs(cr); err != nil {
-		return fieldErr(what, "Parents", err)
+		return cborx.FieldErr(what, "Parents", err)
 	}
 	if err := h.ParentWeight.UnmarshalCBOR(cr); err != nil {
-		return fieldErr(what, "ParentWeight", err)
+		return cborx.FieldErr(what, "ParentWeight", err)
 	}
-	if h.Height, err = readInt64(cr); err != nil {
-		return fieldErr(what, "Height", err)
+	if h.Height, err = cborx.ReadInt64(cr); err != nil {
+		return cborx.FieldErr(what, "Height", err)
 	}
-	if h.ParentStateRoot, err = readCID(cr); err != nil {
-		return fieldErr(what, "ParentStateRoot", err)
+	if h.ParentStateRoot, err = cborx.ReadCID(cr); err != nil {
+		return cborx.FieldErr(what, "ParentStateRoot", err)
 	}
-	if h.ParentMessageReceipts, err = readCID(cr); err != nil {
-		return fieldErr(what, "ParentMessageReceipts", err)
+	if h.ParentMessageReceipts, err = cborx.ReadCID(cr); err != nil {
+		return cborx.FieldErr(what, "ParentMessageReceipts", err)
 	}
-	if h.Messages, err = readCID(cr); err != nil {
-		return fieldErr(what, "Messages", err)
+	if h.Messages, err = cborx.ReadCID(cr); err != nil {
+		return cborx.FieldErr(what, "Messages", err)
 	}
 	if h.BLSAggregate, err = readOptional[sig.Signature](cr); err != nil {
-		return fieldErr(what, "BLSAggregate", err)
+		return cborx.FieldErr(what, "BLSAggregate", err)
 	}
-	if h.Timestamp, err = readUint64(cr); err != nil {
-		return fieldErr(what, "Timestamp", err)
+	if h.Timestamp, err = cborx.ReadUint64(cr); err != nil {
+		return cborx.FieldErr(what, "Timestamp", err)
 	}
 	if h.BlockSig, err = readOptional[sig.Signature](cr); err != nil {
-		return fieldErr(what, "BlockSig", err)
+		return cborx.FieldErr(what, "BlockSig", err)
 	}
-	if h.ForkSignaling, err = readUint64(cr); err != nil {
-		return fieldErr(what, "ForkSignaling", err)
+	if h.ForkSignaling, err = cborx.ReadUint64(cr); err != nil {
+		return cborx.FieldErr(what, "ForkSignaling", err)
 	}
 	if err := h.ParentBaseFee.UnmarshalCBOR(cr); err != nil {
-		return fieldErr(what, "ParentBaseFee", err)
+		return cborx.FieldErr(what, "ParentBaseFee", err)
 	}
 	return nil
 }
@@ -252,14 +253,14 @@ func DecodeBlockHeader(b []byte) (*BlockHeader, error) {
 		return nil, fmt.Errorf("block header: %w: %d bytes, max %d", ErrTooLarge, len(b), MaxBlockHeaderSize)
 	}
 	var h BlockHeader
-	if err := decode("block header", b, &h); err != nil {
+	if err := cborx.Decode("block header", b, &h); err != nil {
 		return nil, err
 	}
 	return &h, nil
 }
 
 // Serialize returns h's CBOR bytes.
-func (h *BlockHeader) Serialize() ([]byte, error) { return encode(h) }
+func (h *BlockHeader) Serialize() ([]byte, error) { return cborx.Encode(h) }
 
 // Cid returns the block's CID: the dag-cbor, blake2b-256 CIDv1 of its CBOR.
 func (h *BlockHeader) Cid() (cid.Cid, error) {
@@ -288,7 +289,7 @@ func (t *Ticket) MarshalCBOR(w io.Writer) error {
 	if err := cw.WriteMajorTypeHeader(cbg.MajArray, 1); err != nil {
 		return err
 	}
-	if err := writeBytes(cw, t.VRFProof); err != nil {
+	if err := cborx.WriteBytes(cw, t.VRFProof); err != nil {
 		return fmt.Errorf("ticket: field VRFProof: %w", err)
 	}
 	return nil
@@ -298,11 +299,11 @@ func (t *Ticket) MarshalCBOR(w io.Writer) error {
 func (t *Ticket) UnmarshalCBOR(r io.Reader) (err error) {
 	*t = Ticket{}
 	cr := cbg.NewCborReader(r)
-	if _, err := readTupleHeader(cr, "ticket", 1); err != nil {
+	if _, err := cborx.ReadTuple(cr, "ticket", 1); err != nil {
 		return err
 	}
-	if t.VRFProof, err = readBytes(cr); err != nil {
-		return fieldErr("ticket", "VRFProof", err)
+	if t.VRFProof, err = cborx.ReadBytes(cr, cborx.MaxBytes); err != nil {
+		return cborx.FieldErr("ticket", "VRFProof", err)
 	}
 	return nil
 }
@@ -318,10 +319,10 @@ func (p *ElectionProof) MarshalCBOR(w io.Writer) error {
 	if err := cw.WriteMajorTypeHeader(cbg.MajArray, 2); err != nil {
 		return err
 	}
-	if err := writeInt64(cw, p.WinCount); err != nil {
+	if err := cborx.WriteInt64(cw, p.WinCount); err != nil {
 		return err
 	}
-	if err := writeBytes(cw, p.VRFProof); err != nil {
+	if err := cborx.WriteBytes(cw, p.VRFProof); err != nil {
 		return fmt.Errorf("election proof: field VRFProof: %w", err)
 	}
 	return nil
@@ -332,14 +333,14 @@ func (p *ElectionProof) UnmarshalCBOR(r io.Reader) (err error) {
 	const what = "election proof"
 	*p = ElectionProof{}
 	cr := cbg.NewCborReader(r)
-	if _, err := readTupleHeader(cr, what, 2); err != nil {
+	if _, err := cborx.ReadTuple(cr, what, 2); err != nil {
 		return err
 	}
-	if p.WinCount, err = readInt64(cr); err != nil {
-		return fieldErr(what, "WinCount", err)
+	if p.WinCount, err = cborx.ReadInt64(cr); err != nil {
+		return cborx.FieldErr(what, "WinCount", err)
 	}
-	if p.VRFProof, err = readBytes(cr); err != nil {
-		return fieldErr(what, "VRFProof", err)
+	if p.VRFProof, err = cborx.ReadBytes(cr, cborx.MaxBytes); err != nil {
+		return cborx.FieldErr(what, "VRFProof", err)
 	}
 	return nil
 }
@@ -354,10 +355,10 @@ func (e *BeaconEntry) MarshalCBOR(w io.Writer) error {
 	if err := cw.WriteMajorTypeHeader(cbg.MajArray, 2); err != nil {
 		return err
 	}
-	if err := writeUint64(cw, e.Round); err != nil {
+	if err := cborx.WriteUint64(cw, e.Round); err != nil {
 		return err
 	}
-	if err := writeBytes(cw, e.Data); err != nil {
+	if err := cborx.WriteBytes(cw, e.Data); err != nil {
 		return fmt.Errorf("beacon entry: field Data: %w", err)
 	}
 	return nil
@@ -368,14 +369,14 @@ func (e *BeaconEntry) UnmarshalCBOR(r io.Reader) (err error) {
 	const what = "beacon entry"
 	*e = BeaconEntry{}
 	cr := cbg.NewCborReader(r)
-	if _, err := readTupleHeader(cr, what, 2); err != nil {
+	if _, err := cborx.ReadTuple(cr, what, 2); err != nil {
 		return err
 	}
-	if e.Round, err = readUint64(cr); err != nil {
-		return fieldErr(what, "Round", err)
+	if e.Round, err = cborx.ReadUint64(cr); err != nil {
+		return cborx.FieldErr(what, "Round", err)
 	}
-	if e.Data, err = readBytes(cr); err != nil {
-		return fieldErr(what, "Data", err)
+	if e.Data, err = cborx.ReadBytes(cr, cborx.MaxBytes); err != nil {
+		return cborx.FieldErr(what, "Data", err)
 	}
 	return nil
 }
@@ -390,10 +391,10 @@ func (p *PoStProof) MarshalCBOR(w io.Writer) error {
 	if err := cw.WriteMajorTypeHeader(cbg.MajArray, 2); err != nil {
 		return err
 	}
-	if err := writeInt64(cw, int64(p.PoStProof)); err != nil {
+	if err := cborx.WriteInt64(cw, int64(p.PoStProof)); err != nil {
 		return err
 	}
-	if err := writeBytes(cw, p.ProofBytes); err != nil {
+	if err := cborx.WriteBytes(cw, p.ProofBytes); err != nil {
 		return fmt.Errorf("PoSt proof: field ProofBytes: %w", err)
 	}
 	return nil
@@ -404,16 +405,16 @@ func (p *PoStProof) UnmarshalCBOR(r io.Reader) error {
 	const what = "PoSt proof"
 	*p = PoStProof{}
 	cr := cbg.NewCborReader(r)
-	if _, err := readTupleHeader(cr, what, 2); err != nil {
+	if _, err := cborx.ReadTuple(cr, what, 2); err != nil {
 		return err
 	}
-	t, err := readInt64(cr)
+	t, err := cborx.ReadInt64(cr)
 	if err != nil {
-		return fieldErr(what, "PoStProof", err)
+		return cborx.FieldErr(what, "PoStProof", err)
 	}
 	p.PoStProof = proof.PoStProof(t)
-	if p.ProofBytes, err = readBytes(cr); err != nil {
-		return fieldErr(what, "ProofBytes", err)
+	if p.ProofBytes, err = cborx.ReadBytes(cr, cborx.MaxBytes); err != nil {
+		return cborx.FieldErr(what, "ProofBytes", err)
 	}
 	return nil
 }
@@ -426,7 +427,7 @@ type unmarshaler[T any] interface {
 
 // readOptional reads an optional (pointer) field: CBOR null gives nil.
 func readOptional[T any, P unmarshaler[T]](cr *cbg.CborReader) (*T, error) {
-	if null, err := readNull(cr); err != nil || null {
+	if null, err := cborx.ReadNull(cr); err != nil || null {
 		return nil, err
 	}
 	v := new(T)
@@ -439,7 +440,7 @@ func readOptional[T any, P unmarshaler[T]](cr *cbg.CborReader) (*T, error) {
 // readTuples reads an array of at most 8192 structs; an empty array reads as
 // nil, as cbor-gen does.
 func readTuples[T any, P unmarshaler[T]](cr *cbg.CborReader) ([]T, error) {
-	n, err := readArrayHeader(cr)
+	n, err := cborx.ReadArrayHeader(cr)
 	if err != nil || n == 0 {
 		return nil, err
 	}

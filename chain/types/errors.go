@@ -1,27 +1,34 @@
 package types
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/strata-sp/strata/internal/cborx"
+)
 
 // Errors returned by this package, always wrapped with the object and field;
 // test with errors.Is. Errors from fil/address, fil/big and fil/sig pass
-// through wrapped, so their sentinels match too.
+// through wrapped, so their sentinels match too. The CBOR sentinels
+// (ErrTrailingBytes, ErrCBORType, ErrFieldCount, ErrFieldTooLarge,
+// ErrIntOverflow, ErrUndefinedCID) are those of the shared helpers in
+// internal/cborx, and so the same values in fil/types and chain/types.
 var (
 	// ErrTooLarge means an input exceeds the size limit of its decoder
 	// (MaxBlockHeaderSize, MaxJSONSize).
 	ErrTooLarge = errors.New("input too large")
 	// ErrTrailingBytes means a Decode function found bytes after the object.
-	ErrTrailingBytes = errors.New("trailing bytes after CBOR object")
+	ErrTrailingBytes = cborx.ErrTrailingBytes
 	// ErrCBORType means a CBOR item has the wrong major type for its field.
-	ErrCBORType = errors.New("unexpected CBOR type")
+	ErrCBORType = cborx.ErrType
 	// ErrFieldCount means a tuple's CBOR array has the wrong length.
-	ErrFieldCount = errors.New("wrong number of tuple fields")
+	ErrFieldCount = cborx.ErrFieldCount
 	// ErrFieldTooLarge means a byte string or array field exceeds its limit.
-	ErrFieldTooLarge = errors.New("field too large")
+	ErrFieldTooLarge = cborx.ErrFieldTooLarge
 	// ErrIntOverflow means a CBOR integer does not fit the field's int64.
-	ErrIntOverflow = errors.New("integer overflows int64")
+	ErrIntOverflow = cborx.ErrIntOverflow
 	// ErrUndefinedCID means a required CID is cid.Undef (JSON null), which
 	// has no CBOR encoding and cannot be part of a tipset key.
-	ErrUndefinedCID = errors.New("undefined CID")
+	ErrUndefinedCID = cborx.ErrUndefinedCID
 	// ErrInvalidTipSet means blocks do not form a tipset: none at all, a nil
 	// block, a missing ticket, different heights or parents, or a block
 	// given twice.

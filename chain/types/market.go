@@ -7,6 +7,7 @@ import (
 
 	"github.com/strata-sp/strata/fil/big"
 	ftypes "github.com/strata-sp/strata/fil/types"
+	"github.com/strata-sp/strata/internal/cborx"
 )
 
 // MarketDeal is a published deal with its state (lotus api.MarketDeal), the
@@ -48,11 +49,11 @@ func (s *DealState) MarshalCBOR(w io.Writer) error {
 	if err := cw.WriteMajorTypeHeader(cbg.MajArray, 4); err != nil {
 		return err
 	}
-	if err := writeUint64(cw, s.SectorNumber); err != nil {
+	if err := cborx.WriteUint64(cw, s.SectorNumber); err != nil {
 		return err
 	}
 	for _, e := range []int64{s.SectorStartEpoch, s.LastUpdatedEpoch, s.SlashEpoch} {
-		if err := writeInt64(cw, e); err != nil {
+		if err := cborx.WriteInt64(cw, e); err != nil {
 			return err
 		}
 	}
@@ -64,20 +65,20 @@ func (s *DealState) UnmarshalCBOR(r io.Reader) (err error) {
 	const what = "deal state"
 	*s = DealState{}
 	cr := cbg.NewCborReader(r)
-	if _, err := readTupleHeader(cr, what, 4); err != nil {
+	if _, err := cborx.ReadTuple(cr, what, 4); err != nil {
 		return err
 	}
-	if s.SectorNumber, err = readUint64(cr); err != nil {
-		return fieldErr(what, "SectorNumber", err)
+	if s.SectorNumber, err = cborx.ReadUint64(cr); err != nil {
+		return cborx.FieldErr(what, "SectorNumber", err)
 	}
-	if s.SectorStartEpoch, err = readInt64(cr); err != nil {
-		return fieldErr(what, "SectorStartEpoch", err)
+	if s.SectorStartEpoch, err = cborx.ReadInt64(cr); err != nil {
+		return cborx.FieldErr(what, "SectorStartEpoch", err)
 	}
-	if s.LastUpdatedEpoch, err = readInt64(cr); err != nil {
-		return fieldErr(what, "LastUpdatedEpoch", err)
+	if s.LastUpdatedEpoch, err = cborx.ReadInt64(cr); err != nil {
+		return cborx.FieldErr(what, "LastUpdatedEpoch", err)
 	}
-	if s.SlashEpoch, err = readInt64(cr); err != nil {
-		return fieldErr(what, "SlashEpoch", err)
+	if s.SlashEpoch, err = cborx.ReadInt64(cr); err != nil {
+		return cborx.FieldErr(what, "SlashEpoch", err)
 	}
 	return nil
 }
@@ -85,14 +86,14 @@ func (s *DealState) UnmarshalCBOR(r io.Reader) (err error) {
 // DecodeDealState decodes a CBOR deal state that must fill all of b.
 func DecodeDealState(b []byte) (*DealState, error) {
 	var s DealState
-	if err := decode("deal state", b, &s); err != nil {
+	if err := cborx.Decode("deal state", b, &s); err != nil {
 		return nil, err
 	}
 	return &s, nil
 }
 
 // Serialize returns s's CBOR bytes.
-func (s *DealState) Serialize() ([]byte, error) { return encode(s) }
+func (s *DealState) Serialize() ([]byte, error) { return cborx.Encode(s) }
 
 // MarketBalance is an address's market escrow and the part of it locked in
 // deals (lotus api.MarketBalance).

@@ -14,6 +14,7 @@ import (
 	"github.com/strata-sp/strata/fil/address"
 	"github.com/strata-sp/strata/fil/big"
 	ftypes "github.com/strata-sp/strata/fil/types"
+	"github.com/strata-sp/strata/internal/cborx"
 )
 
 // ExitCode is the exit code of a message execution: 0 is success, 1-15 are
@@ -62,16 +63,16 @@ func (r *MessageReceipt) MarshalCBOR(w io.Writer) error {
 	if err := cw.WriteMajorTypeHeader(cbg.MajArray, 4); err != nil {
 		return err
 	}
-	if err := writeInt64(cw, int64(r.ExitCode)); err != nil {
+	if err := cborx.WriteInt64(cw, int64(r.ExitCode)); err != nil {
 		return err
 	}
-	if err := writeBytes(cw, r.Return); err != nil {
+	if err := cborx.WriteBytes(cw, r.Return); err != nil {
 		return fmt.Errorf("message receipt: field Return: %w", err)
 	}
-	if err := writeInt64(cw, r.GasUsed); err != nil {
+	if err := cborx.WriteInt64(cw, r.GasUsed); err != nil {
 		return err
 	}
-	if err := writeOptionalCID(cw, r.EventsRoot); err != nil {
+	if err := cborx.WriteOptionalCID(cw, r.EventsRoot); err != nil {
 		return fmt.Errorf("message receipt: field EventsRoot: %w", err)
 	}
 	return nil
@@ -82,24 +83,24 @@ func (r *MessageReceipt) UnmarshalCBOR(rd io.Reader) error {
 	const what = "message receipt"
 	*r = MessageReceipt{}
 	cr := cbg.NewCborReader(rd)
-	n, err := readTupleHeader(cr, what, 3, 4)
+	n, err := cborx.ReadTuple(cr, what, 3, 4)
 	if err != nil {
 		return err
 	}
-	code, err := readInt64(cr)
+	code, err := cborx.ReadInt64(cr)
 	if err != nil {
-		return fieldErr(what, "ExitCode", err)
+		return cborx.FieldErr(what, "ExitCode", err)
 	}
 	r.ExitCode = ExitCode(code)
-	if r.Return, err = readBytes(cr); err != nil {
-		return fieldErr(what, "Return", err)
+	if r.Return, err = cborx.ReadBytes(cr, cborx.MaxBytes); err != nil {
+		return cborx.FieldErr(what, "Return", err)
 	}
-	if r.GasUsed, err = readInt64(cr); err != nil {
-		return fieldErr(what, "GasUsed", err)
+	if r.GasUsed, err = cborx.ReadInt64(cr); err != nil {
+		return cborx.FieldErr(what, "GasUsed", err)
 	}
 	if n == 4 {
-		if r.EventsRoot, err = readOptionalCID(cr); err != nil {
-			return fieldErr(what, "EventsRoot", err)
+		if r.EventsRoot, err = cborx.ReadOptionalCID(cr); err != nil {
+			return cborx.FieldErr(what, "EventsRoot", err)
 		}
 	}
 	return nil
@@ -108,14 +109,14 @@ func (r *MessageReceipt) UnmarshalCBOR(rd io.Reader) error {
 // DecodeMessageReceipt decodes a CBOR receipt that must fill all of b.
 func DecodeMessageReceipt(b []byte) (*MessageReceipt, error) {
 	var r MessageReceipt
-	if err := decode("message receipt", b, &r); err != nil {
+	if err := cborx.Decode("message receipt", b, &r); err != nil {
 		return nil, err
 	}
 	return &r, nil
 }
 
 // Serialize returns r's CBOR bytes.
-func (r *MessageReceipt) Serialize() ([]byte, error) { return encode(r) }
+func (r *MessageReceipt) Serialize() ([]byte, error) { return cborx.Encode(r) }
 
 // MsgLookup is where and how a message executed (lotus api.MsgLookup), the
 // answer of StateWaitMsg and StateSearchMsg.

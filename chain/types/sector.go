@@ -8,6 +8,7 @@ import (
 	cbg "github.com/whyrusleeping/cbor-gen"
 
 	"github.com/strata-sp/strata/fil/big"
+	"github.com/strata-sp/strata/internal/cborx"
 	"github.com/strata-sp/strata/proof"
 )
 
@@ -68,22 +69,22 @@ func (s *SectorOnChainInfo) MarshalCBOR(w io.Writer) error {
 	if err := cw.WriteMajorTypeHeader(cbg.MajArray, 16); err != nil {
 		return err
 	}
-	if err := writeUint64(cw, s.SectorNumber); err != nil {
+	if err := cborx.WriteUint64(cw, s.SectorNumber); err != nil {
 		return err
 	}
-	if err := writeInt64(cw, int64(s.SealProof)); err != nil {
+	if err := cborx.WriteInt64(cw, int64(s.SealProof)); err != nil {
 		return err
 	}
-	if err := writeCID(cw, s.SealedCID); err != nil {
+	if err := cborx.WriteCID(cw, s.SealedCID); err != nil {
 		return fmt.Errorf("%s: field SealedCID: %w", what, err)
 	}
-	if err := writeUint64s(cw, s.DeprecatedDealIDs); err != nil {
+	if err := cborx.WriteUint64s(cw, s.DeprecatedDealIDs); err != nil {
 		return fmt.Errorf("%s: field DeprecatedDealIDs: %w", what, err)
 	}
-	if err := writeInt64(cw, s.Activation); err != nil {
+	if err := cborx.WriteInt64(cw, s.Activation); err != nil {
 		return err
 	}
-	if err := writeInt64(cw, s.Expiration); err != nil {
+	if err := cborx.WriteInt64(cw, s.Expiration); err != nil {
 		return err
 	}
 	if err := s.DealWeight.MarshalCBOR(cw); err != nil {
@@ -101,16 +102,16 @@ func (s *SectorOnChainInfo) MarshalCBOR(w io.Writer) error {
 	if err := writeOptionalAmount(cw, s.ExpectedStoragePledge); err != nil {
 		return fmt.Errorf("%s: field ExpectedStoragePledge: %w", what, err)
 	}
-	if err := writeInt64(cw, s.PowerBaseEpoch); err != nil {
+	if err := cborx.WriteInt64(cw, s.PowerBaseEpoch); err != nil {
 		return err
 	}
 	if err := writeOptionalAmount(cw, s.ReplacedDayReward); err != nil {
 		return fmt.Errorf("%s: field ReplacedDayReward: %w", what, err)
 	}
-	if err := writeOptionalCID(cw, s.SectorKeyCID); err != nil {
+	if err := cborx.WriteOptionalCID(cw, s.SectorKeyCID); err != nil {
 		return fmt.Errorf("%s: field SectorKeyCID: %w", what, err)
 	}
-	if err := writeUint64(cw, uint64(s.Flags)); err != nil {
+	if err := cborx.WriteUint64(cw, uint64(s.Flags)); err != nil {
 		return err
 	}
 	if err := s.DailyFee.MarshalCBOR(cw); err != nil {
@@ -124,62 +125,62 @@ func (s *SectorOnChainInfo) UnmarshalCBOR(r io.Reader) (err error) {
 	const what = "sector on-chain info"
 	*s = SectorOnChainInfo{}
 	cr := cbg.NewCborReader(r)
-	n, err := readTupleHeader(cr, what, 15, 16)
+	n, err := cborx.ReadTuple(cr, what, 15, 16)
 	if err != nil {
 		return err
 	}
-	if s.SectorNumber, err = readUint64(cr); err != nil {
-		return fieldErr(what, "SectorNumber", err)
+	if s.SectorNumber, err = cborx.ReadUint64(cr); err != nil {
+		return cborx.FieldErr(what, "SectorNumber", err)
 	}
-	p, err := readInt64(cr)
+	p, err := cborx.ReadInt64(cr)
 	if err != nil {
-		return fieldErr(what, "SealProof", err)
+		return cborx.FieldErr(what, "SealProof", err)
 	}
 	s.SealProof = proof.SealProof(p)
-	if s.SealedCID, err = readCID(cr); err != nil {
-		return fieldErr(what, "SealedCID", err)
+	if s.SealedCID, err = cborx.ReadCID(cr); err != nil {
+		return cborx.FieldErr(what, "SealedCID", err)
 	}
-	if s.DeprecatedDealIDs, err = readUint64s(cr); err != nil {
-		return fieldErr(what, "DeprecatedDealIDs", err)
+	if s.DeprecatedDealIDs, err = cborx.ReadUint64s(cr); err != nil {
+		return cborx.FieldErr(what, "DeprecatedDealIDs", err)
 	}
-	if s.Activation, err = readInt64(cr); err != nil {
-		return fieldErr(what, "Activation", err)
+	if s.Activation, err = cborx.ReadInt64(cr); err != nil {
+		return cborx.FieldErr(what, "Activation", err)
 	}
-	if s.Expiration, err = readInt64(cr); err != nil {
-		return fieldErr(what, "Expiration", err)
+	if s.Expiration, err = cborx.ReadInt64(cr); err != nil {
+		return cborx.FieldErr(what, "Expiration", err)
 	}
 	if err := s.DealWeight.UnmarshalCBOR(cr); err != nil {
-		return fieldErr(what, "DealWeight", err)
+		return cborx.FieldErr(what, "DealWeight", err)
 	}
 	if err := s.VerifiedDealWeight.UnmarshalCBOR(cr); err != nil {
-		return fieldErr(what, "VerifiedDealWeight", err)
+		return cborx.FieldErr(what, "VerifiedDealWeight", err)
 	}
 	if err := s.InitialPledge.UnmarshalCBOR(cr); err != nil {
-		return fieldErr(what, "InitialPledge", err)
+		return cborx.FieldErr(what, "InitialPledge", err)
 	}
 	if s.ExpectedDayReward, err = readOptional[big.TokenAmount](cr); err != nil {
-		return fieldErr(what, "ExpectedDayReward", err)
+		return cborx.FieldErr(what, "ExpectedDayReward", err)
 	}
 	if s.ExpectedStoragePledge, err = readOptional[big.TokenAmount](cr); err != nil {
-		return fieldErr(what, "ExpectedStoragePledge", err)
+		return cborx.FieldErr(what, "ExpectedStoragePledge", err)
 	}
-	if s.PowerBaseEpoch, err = readInt64(cr); err != nil {
-		return fieldErr(what, "PowerBaseEpoch", err)
+	if s.PowerBaseEpoch, err = cborx.ReadInt64(cr); err != nil {
+		return cborx.FieldErr(what, "PowerBaseEpoch", err)
 	}
 	if s.ReplacedDayReward, err = readOptional[big.TokenAmount](cr); err != nil {
-		return fieldErr(what, "ReplacedDayReward", err)
+		return cborx.FieldErr(what, "ReplacedDayReward", err)
 	}
-	if s.SectorKeyCID, err = readOptionalCID(cr); err != nil {
-		return fieldErr(what, "SectorKeyCID", err)
+	if s.SectorKeyCID, err = cborx.ReadOptionalCID(cr); err != nil {
+		return cborx.FieldErr(what, "SectorKeyCID", err)
 	}
-	f, err := readUint64(cr)
+	f, err := cborx.ReadUint64(cr)
 	if err != nil {
-		return fieldErr(what, "Flags", err)
+		return cborx.FieldErr(what, "Flags", err)
 	}
 	s.Flags = SectorOnChainInfoFlags(f)
 	if n == 16 {
 		if err := s.DailyFee.UnmarshalCBOR(cr); err != nil {
-			return fieldErr(what, "DailyFee", err)
+			return cborx.FieldErr(what, "DailyFee", err)
 		}
 	}
 	return nil
@@ -188,14 +189,14 @@ func (s *SectorOnChainInfo) UnmarshalCBOR(r io.Reader) (err error) {
 // DecodeSectorOnChainInfo decodes a CBOR sector that must fill all of b.
 func DecodeSectorOnChainInfo(b []byte) (*SectorOnChainInfo, error) {
 	var s SectorOnChainInfo
-	if err := decode("sector on-chain info", b, &s); err != nil {
+	if err := cborx.Decode("sector on-chain info", b, &s); err != nil {
 		return nil, err
 	}
 	return &s, nil
 }
 
 // Serialize returns s's CBOR bytes.
-func (s *SectorOnChainInfo) Serialize() ([]byte, error) { return encode(s) }
+func (s *SectorOnChainInfo) Serialize() ([]byte, error) { return cborx.Encode(s) }
 
 // SectorPreCommitInfo is what a miner pre-commits for one sector
 // (go-state-types miner.SectorPreCommitInfo), as sent in
@@ -225,25 +226,25 @@ func (p *SectorPreCommitInfo) MarshalCBOR(w io.Writer) error {
 	if err := cw.WriteMajorTypeHeader(cbg.MajArray, 7); err != nil {
 		return err
 	}
-	if err := writeInt64(cw, int64(p.SealProof)); err != nil {
+	if err := cborx.WriteInt64(cw, int64(p.SealProof)); err != nil {
 		return err
 	}
-	if err := writeUint64(cw, p.SectorNumber); err != nil {
+	if err := cborx.WriteUint64(cw, p.SectorNumber); err != nil {
 		return err
 	}
-	if err := writeCID(cw, p.SealedCID); err != nil {
+	if err := cborx.WriteCID(cw, p.SealedCID); err != nil {
 		return fmt.Errorf("%s: field SealedCID: %w", what, err)
 	}
-	if err := writeInt64(cw, p.SealRandEpoch); err != nil {
+	if err := cborx.WriteInt64(cw, p.SealRandEpoch); err != nil {
 		return err
 	}
-	if err := writeUint64s(cw, p.DealIDs); err != nil {
+	if err := cborx.WriteUint64s(cw, p.DealIDs); err != nil {
 		return fmt.Errorf("%s: field DealIDs: %w", what, err)
 	}
-	if err := writeInt64(cw, p.Expiration); err != nil {
+	if err := cborx.WriteInt64(cw, p.Expiration); err != nil {
 		return err
 	}
-	if err := writeOptionalCID(cw, p.UnsealedCid); err != nil {
+	if err := cborx.WriteOptionalCID(cw, p.UnsealedCid); err != nil {
 		return fmt.Errorf("%s: field UnsealedCid: %w", what, err)
 	}
 	return nil
@@ -254,31 +255,31 @@ func (p *SectorPreCommitInfo) UnmarshalCBOR(r io.Reader) (err error) {
 	const what = "sector pre-commit info"
 	*p = SectorPreCommitInfo{}
 	cr := cbg.NewCborReader(r)
-	if _, err := readTupleHeader(cr, what, 7); err != nil {
+	if _, err := cborx.ReadTuple(cr, what, 7); err != nil {
 		return err
 	}
-	sp, err := readInt64(cr)
+	sp, err := cborx.ReadInt64(cr)
 	if err != nil {
-		return fieldErr(what, "SealProof", err)
+		return cborx.FieldErr(what, "SealProof", err)
 	}
 	p.SealProof = proof.SealProof(sp)
-	if p.SectorNumber, err = readUint64(cr); err != nil {
-		return fieldErr(what, "SectorNumber", err)
+	if p.SectorNumber, err = cborx.ReadUint64(cr); err != nil {
+		return cborx.FieldErr(what, "SectorNumber", err)
 	}
-	if p.SealedCID, err = readCID(cr); err != nil {
-		return fieldErr(what, "SealedCID", err)
+	if p.SealedCID, err = cborx.ReadCID(cr); err != nil {
+		return cborx.FieldErr(what, "SealedCID", err)
 	}
-	if p.SealRandEpoch, err = readInt64(cr); err != nil {
-		return fieldErr(what, "SealRandEpoch", err)
+	if p.SealRandEpoch, err = cborx.ReadInt64(cr); err != nil {
+		return cborx.FieldErr(what, "SealRandEpoch", err)
 	}
-	if p.DealIDs, err = readUint64s(cr); err != nil {
-		return fieldErr(what, "DealIDs", err)
+	if p.DealIDs, err = cborx.ReadUint64s(cr); err != nil {
+		return cborx.FieldErr(what, "DealIDs", err)
 	}
-	if p.Expiration, err = readInt64(cr); err != nil {
-		return fieldErr(what, "Expiration", err)
+	if p.Expiration, err = cborx.ReadInt64(cr); err != nil {
+		return cborx.FieldErr(what, "Expiration", err)
 	}
-	if p.UnsealedCid, err = readOptionalCID(cr); err != nil {
-		return fieldErr(what, "UnsealedCid", err)
+	if p.UnsealedCid, err = cborx.ReadOptionalCID(cr); err != nil {
+		return cborx.FieldErr(what, "UnsealedCid", err)
 	}
 	return nil
 }
@@ -287,14 +288,14 @@ func (p *SectorPreCommitInfo) UnmarshalCBOR(r io.Reader) (err error) {
 // all of b.
 func DecodeSectorPreCommitInfo(b []byte) (*SectorPreCommitInfo, error) {
 	var p SectorPreCommitInfo
-	if err := decode("sector pre-commit info", b, &p); err != nil {
+	if err := cborx.Decode("sector pre-commit info", b, &p); err != nil {
 		return nil, err
 	}
 	return &p, nil
 }
 
 // Serialize returns p's CBOR bytes.
-func (p *SectorPreCommitInfo) Serialize() ([]byte, error) { return encode(p) }
+func (p *SectorPreCommitInfo) Serialize() ([]byte, error) { return cborx.Encode(p) }
 
 // SectorPreCommitOnChainInfo is a pre-committed sector in miner state
 // (go-state-types miner.SectorPreCommitOnChainInfo), the answer of
@@ -323,7 +324,7 @@ func (p *SectorPreCommitOnChainInfo) MarshalCBOR(w io.Writer) error {
 	if err := p.PreCommitDeposit.MarshalCBOR(cw); err != nil {
 		return fmt.Errorf("%s: field PreCommitDeposit: %w", what, err)
 	}
-	return writeInt64(cw, p.PreCommitEpoch)
+	return cborx.WriteInt64(cw, p.PreCommitEpoch)
 }
 
 // UnmarshalCBOR reads one CBOR pre-commit on-chain info from r.
@@ -331,17 +332,17 @@ func (p *SectorPreCommitOnChainInfo) UnmarshalCBOR(r io.Reader) (err error) {
 	const what = "sector pre-commit on-chain info"
 	*p = SectorPreCommitOnChainInfo{}
 	cr := cbg.NewCborReader(r)
-	if _, err := readTupleHeader(cr, what, 3); err != nil {
+	if _, err := cborx.ReadTuple(cr, what, 3); err != nil {
 		return err
 	}
 	if err := p.Info.UnmarshalCBOR(cr); err != nil {
-		return fieldErr(what, "Info", err)
+		return cborx.FieldErr(what, "Info", err)
 	}
 	if err := p.PreCommitDeposit.UnmarshalCBOR(cr); err != nil {
-		return fieldErr(what, "PreCommitDeposit", err)
+		return cborx.FieldErr(what, "PreCommitDeposit", err)
 	}
-	if p.PreCommitEpoch, err = readInt64(cr); err != nil {
-		return fieldErr(what, "PreCommitEpoch", err)
+	if p.PreCommitEpoch, err = cborx.ReadInt64(cr); err != nil {
+		return cborx.FieldErr(what, "PreCommitEpoch", err)
 	}
 	return nil
 }
@@ -350,14 +351,14 @@ func (p *SectorPreCommitOnChainInfo) UnmarshalCBOR(r io.Reader) (err error) {
 // that must fill all of b.
 func DecodeSectorPreCommitOnChainInfo(b []byte) (*SectorPreCommitOnChainInfo, error) {
 	var p SectorPreCommitOnChainInfo
-	if err := decode("sector pre-commit on-chain info", b, &p); err != nil {
+	if err := cborx.Decode("sector pre-commit on-chain info", b, &p); err != nil {
 		return nil, err
 	}
 	return &p, nil
 }
 
 // Serialize returns p's CBOR bytes.
-func (p *SectorPreCommitOnChainInfo) Serialize() ([]byte, error) { return encode(p) }
+func (p *SectorPreCommitOnChainInfo) Serialize() ([]byte, error) { return cborx.Encode(p) }
 
 // writeOptionalAmount writes an optional big integer: CBOR null when nil.
 func writeOptionalAmount(cw *cbg.CborWriter, a *big.TokenAmount) error {

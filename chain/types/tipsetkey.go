@@ -8,6 +8,8 @@ import (
 
 	"github.com/ipfs/go-cid"
 	cbg "github.com/whyrusleeping/cbor-gen"
+
+	"github.com/strata-sp/strata/internal/cborx"
 )
 
 // TipSetKey identifies a tipset by the CIDs of its blocks, in the tipset's
@@ -157,13 +159,13 @@ func (k *TipSetKey) UnmarshalCBOR(r io.Reader) error {
 // readCIDs reads an array of CIDs; an empty array reads as nil, as cbor-gen
 // does (so an empty Parents shows as null in JSON, like Lotus).
 func readCIDs(cr *cbg.CborReader) ([]cid.Cid, error) {
-	n, err := readArrayHeader(cr)
+	n, err := cborx.ReadArrayHeader(cr)
 	if err != nil || n == 0 {
 		return nil, err
 	}
 	out := make([]cid.Cid, n)
 	for i := range out {
-		if out[i], err = readCID(cr); err != nil {
+		if out[i], err = cborx.ReadCID(cr); err != nil {
 			return nil, fmt.Errorf("CID %d: %w", i, err)
 		}
 	}
@@ -171,11 +173,11 @@ func readCIDs(cr *cbg.CborReader) ([]cid.Cid, error) {
 }
 
 func writeCIDs(cw *cbg.CborWriter, cids []cid.Cid) error {
-	if err := writeArrayHeader(cw, len(cids)); err != nil {
+	if err := cborx.WriteArrayHeader(cw, len(cids)); err != nil {
 		return err
 	}
 	for i, c := range cids {
-		if err := writeCID(cw, c); err != nil {
+		if err := cborx.WriteCID(cw, c); err != nil {
 			return fmt.Errorf("CID %d: %w", i, err)
 		}
 	}

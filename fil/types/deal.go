@@ -11,6 +11,7 @@ import (
 	"github.com/strata-sp/strata/fil/address"
 	"github.com/strata-sp/strata/fil/big"
 	"github.com/strata-sp/strata/fil/sig"
+	"github.com/strata-sp/strata/internal/cborx"
 )
 
 // DealProposal is a storage deal proposal (go-state-types market
@@ -67,13 +68,13 @@ func (p *DealProposal) MarshalCBOR(w io.Writer) error {
 	if err := cw.WriteMajorTypeHeader(cbg.MajArray, dealProposalFields); err != nil {
 		return err
 	}
-	if err := writeCID(cw, p.PieceCID); err != nil {
+	if err := cborx.WriteCID(cw, p.PieceCID); err != nil {
 		return fmt.Errorf("deal proposal: field PieceCID: %w", err)
 	}
-	if err := writeUint64(cw, p.PieceSize); err != nil {
+	if err := cborx.WriteUint64(cw, p.PieceSize); err != nil {
 		return err
 	}
-	if err := writeBool(cw, p.VerifiedDeal); err != nil {
+	if err := cborx.WriteBool(cw, p.VerifiedDeal); err != nil {
 		return err
 	}
 	if err := p.Client.MarshalCBOR(cw); err != nil {
@@ -85,10 +86,10 @@ func (p *DealProposal) MarshalCBOR(w io.Writer) error {
 	if err := p.Label.MarshalCBOR(cw); err != nil {
 		return fmt.Errorf("deal proposal: field Label: %w", err)
 	}
-	if err := writeInt64(cw, p.StartEpoch); err != nil {
+	if err := cborx.WriteInt64(cw, p.StartEpoch); err != nil {
 		return err
 	}
-	if err := writeInt64(cw, p.EndEpoch); err != nil {
+	if err := cborx.WriteInt64(cw, p.EndEpoch); err != nil {
 		return err
 	}
 	if err := p.StoragePricePerEpoch.MarshalCBOR(cw); err != nil {
@@ -107,42 +108,42 @@ func (p *DealProposal) MarshalCBOR(w io.Writer) error {
 func (p *DealProposal) UnmarshalCBOR(r io.Reader) (err error) {
 	*p = DealProposal{}
 	cr := cbg.NewCborReader(r)
-	if err := readTuple(cr, "deal proposal", dealProposalFields); err != nil {
+	if _, err := cborx.ReadTuple(cr, "deal proposal", dealProposalFields); err != nil {
 		return err
 	}
 	const what = "deal proposal"
 	if p.PieceCID, err = cbg.ReadCid(cr); err != nil {
-		return fieldErr(what, "PieceCID", err)
+		return cborx.FieldErr(what, "PieceCID", err)
 	}
-	if p.PieceSize, err = readUint64(cr); err != nil {
-		return fieldErr(what, "PieceSize", err)
+	if p.PieceSize, err = cborx.ReadUint64(cr); err != nil {
+		return cborx.FieldErr(what, "PieceSize", err)
 	}
-	if p.VerifiedDeal, err = readBool(cr); err != nil {
-		return fieldErr(what, "VerifiedDeal", err)
+	if p.VerifiedDeal, err = cborx.ReadBool(cr); err != nil {
+		return cborx.FieldErr(what, "VerifiedDeal", err)
 	}
 	if err := p.Client.UnmarshalCBOR(cr); err != nil {
-		return fieldErr(what, "Client", err)
+		return cborx.FieldErr(what, "Client", err)
 	}
 	if err := p.Provider.UnmarshalCBOR(cr); err != nil {
-		return fieldErr(what, "Provider", err)
+		return cborx.FieldErr(what, "Provider", err)
 	}
 	if err := p.Label.UnmarshalCBOR(cr); err != nil {
-		return fieldErr(what, "Label", err)
+		return cborx.FieldErr(what, "Label", err)
 	}
-	if p.StartEpoch, err = readInt64(cr); err != nil {
-		return fieldErr(what, "StartEpoch", err)
+	if p.StartEpoch, err = cborx.ReadInt64(cr); err != nil {
+		return cborx.FieldErr(what, "StartEpoch", err)
 	}
-	if p.EndEpoch, err = readInt64(cr); err != nil {
-		return fieldErr(what, "EndEpoch", err)
+	if p.EndEpoch, err = cborx.ReadInt64(cr); err != nil {
+		return cborx.FieldErr(what, "EndEpoch", err)
 	}
 	if err := p.StoragePricePerEpoch.UnmarshalCBOR(cr); err != nil {
-		return fieldErr(what, "StoragePricePerEpoch", err)
+		return cborx.FieldErr(what, "StoragePricePerEpoch", err)
 	}
 	if err := p.ProviderCollateral.UnmarshalCBOR(cr); err != nil {
-		return fieldErr(what, "ProviderCollateral", err)
+		return cborx.FieldErr(what, "ProviderCollateral", err)
 	}
 	if err := p.ClientCollateral.UnmarshalCBOR(cr); err != nil {
-		return fieldErr(what, "ClientCollateral", err)
+		return cborx.FieldErr(what, "ClientCollateral", err)
 	}
 	return nil
 }
@@ -150,14 +151,14 @@ func (p *DealProposal) UnmarshalCBOR(r io.Reader) (err error) {
 // DecodeDealProposal decodes a CBOR deal proposal that must fill all of b.
 func DecodeDealProposal(b []byte) (*DealProposal, error) {
 	var p DealProposal
-	if err := decode("deal proposal", b, &p); err != nil {
+	if err := cborx.Decode("deal proposal", b, &p); err != nil {
 		return nil, err
 	}
 	return &p, nil
 }
 
 // Serialize returns p's CBOR bytes, which are also what the client signs.
-func (p *DealProposal) Serialize() ([]byte, error) { return encode(p) }
+func (p *DealProposal) Serialize() ([]byte, error) { return cborx.Encode(p) }
 
 // Cid returns the proposal's CID, the CID of its CBOR bytes; the market
 // actor keys pending proposals by it.
@@ -267,14 +268,14 @@ func (c *ClientDealProposal) MarshalCBOR(w io.Writer) error {
 func (c *ClientDealProposal) UnmarshalCBOR(r io.Reader) error {
 	*c = ClientDealProposal{}
 	cr := cbg.NewCborReader(r)
-	if err := readTuple(cr, "client deal proposal", clientDealProposalFields); err != nil {
+	if _, err := cborx.ReadTuple(cr, "client deal proposal", clientDealProposalFields); err != nil {
 		return err
 	}
 	if err := c.Proposal.UnmarshalCBOR(cr); err != nil {
-		return fieldErr("client deal proposal", "Proposal", err)
+		return cborx.FieldErr("client deal proposal", "Proposal", err)
 	}
 	if err := c.ClientSignature.UnmarshalCBOR(cr); err != nil {
-		return fieldErr("client deal proposal", "ClientSignature", err)
+		return cborx.FieldErr("client deal proposal", "ClientSignature", err)
 	}
 	return nil
 }
@@ -283,14 +284,14 @@ func (c *ClientDealProposal) UnmarshalCBOR(r io.Reader) error {
 // all of b.
 func DecodeClientDealProposal(b []byte) (*ClientDealProposal, error) {
 	var c ClientDealProposal
-	if err := decode("client deal proposal", b, &c); err != nil {
+	if err := cborx.Decode("client deal proposal", b, &c); err != nil {
 		return nil, err
 	}
 	return &c, nil
 }
 
 // Serialize returns c's CBOR bytes.
-func (c *ClientDealProposal) Serialize() ([]byte, error) { return encode(c) }
+func (c *ClientDealProposal) Serialize() ([]byte, error) { return cborx.Encode(c) }
 
 // Cid returns the CID of c's CBOR, by which deal-making protocols refer to a
 // signed proposal.

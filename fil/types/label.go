@@ -7,6 +7,8 @@ import (
 	"unicode/utf8"
 
 	cbg "github.com/whyrusleeping/cbor-gen"
+
+	"github.com/strata-sp/strata/internal/cborx"
 )
 
 // DealMaxLabelSize is the longest deal label in bytes (go-state-types market
@@ -117,7 +119,7 @@ func (l *DealLabel) UnmarshalCBOR(r io.Reader) error {
 		return fmt.Errorf("deal label: %w", err)
 	}
 	if maj != cbg.MajTextString && maj != cbg.MajByteString {
-		return fmt.Errorf("deal label: %w: %s, want text or byte string", ErrCBORType, majorName(maj))
+		return fmt.Errorf("deal label: %w: %s, want text or byte string", ErrCBORType, cborx.MajorName(maj))
 	}
 	if n > DealMaxLabelSize {
 		return fmt.Errorf("deal label: %w: %d bytes, max %d", ErrLabelTooLong, n, DealMaxLabelSize)
@@ -139,7 +141,7 @@ func (l *DealLabel) UnmarshalCBOR(r io.Reader) error {
 // DecodeDealLabel decodes a CBOR label that must fill all of b.
 func DecodeDealLabel(b []byte) (DealLabel, error) {
 	var l DealLabel
-	if err := decode("deal label", b, &l); err != nil {
+	if err := cborx.Decode("deal label", b, &l); err != nil {
 		return DealLabel{}, err
 	}
 	return l, nil

@@ -10,6 +10,7 @@ import (
 
 	"github.com/strata-sp/strata/fil/address"
 	"github.com/strata-sp/strata/fil/big"
+	"github.com/strata-sp/strata/internal/cborx"
 )
 
 // MessageVersion is the only message version the network accepts.
@@ -56,7 +57,7 @@ func (m *Message) MarshalCBOR(w io.Writer) error {
 	if err := cw.WriteMajorTypeHeader(cbg.MajArray, messageFields); err != nil {
 		return err
 	}
-	if err := writeUint64(cw, m.Version); err != nil {
+	if err := cborx.WriteUint64(cw, m.Version); err != nil {
 		return err
 	}
 	if err := m.To.MarshalCBOR(cw); err != nil {
@@ -65,13 +66,13 @@ func (m *Message) MarshalCBOR(w io.Writer) error {
 	if err := m.From.MarshalCBOR(cw); err != nil {
 		return fmt.Errorf("message: field From: %w", err)
 	}
-	if err := writeUint64(cw, m.Nonce); err != nil {
+	if err := cborx.WriteUint64(cw, m.Nonce); err != nil {
 		return err
 	}
 	if err := m.Value.MarshalCBOR(cw); err != nil {
 		return fmt.Errorf("message: field Value: %w", err)
 	}
-	if err := writeInt64(cw, m.GasLimit); err != nil {
+	if err := cborx.WriteInt64(cw, m.GasLimit); err != nil {
 		return err
 	}
 	if err := m.GasFeeCap.MarshalCBOR(cw); err != nil {
@@ -80,10 +81,10 @@ func (m *Message) MarshalCBOR(w io.Writer) error {
 	if err := m.GasPremium.MarshalCBOR(cw); err != nil {
 		return fmt.Errorf("message: field GasPremium: %w", err)
 	}
-	if err := writeUint64(cw, m.Method); err != nil {
+	if err := cborx.WriteUint64(cw, m.Method); err != nil {
 		return err
 	}
-	return writeBytes(cw, m.Params)
+	return cborx.WriteBytes(cw, m.Params)
 }
 
 // UnmarshalCBOR reads one CBOR message from r. It accepts any Version, as
@@ -91,38 +92,38 @@ func (m *Message) MarshalCBOR(w io.Writer) error {
 func (m *Message) UnmarshalCBOR(r io.Reader) (err error) {
 	*m = Message{}
 	cr := cbg.NewCborReader(r)
-	if err := readTuple(cr, "message", messageFields); err != nil {
+	if _, err := cborx.ReadTuple(cr, "message", messageFields); err != nil {
 		return err
 	}
-	if m.Version, err = readUint64(cr); err != nil {
-		return fieldErr("message", "Version", err)
+	if m.Version, err = cborx.ReadUint64(cr); err != nil {
+		return cborx.FieldErr("message", "Version", err)
 	}
 	if err := m.To.UnmarshalCBOR(cr); err != nil {
-		return fieldErr("message", "To", err)
+		return cborx.FieldErr("message", "To", err)
 	}
 	if err := m.From.UnmarshalCBOR(cr); err != nil {
-		return fieldErr("message", "From", err)
+		return cborx.FieldErr("message", "From", err)
 	}
-	if m.Nonce, err = readUint64(cr); err != nil {
-		return fieldErr("message", "Nonce", err)
+	if m.Nonce, err = cborx.ReadUint64(cr); err != nil {
+		return cborx.FieldErr("message", "Nonce", err)
 	}
 	if err := m.Value.UnmarshalCBOR(cr); err != nil {
-		return fieldErr("message", "Value", err)
+		return cborx.FieldErr("message", "Value", err)
 	}
-	if m.GasLimit, err = readInt64(cr); err != nil {
-		return fieldErr("message", "GasLimit", err)
+	if m.GasLimit, err = cborx.ReadInt64(cr); err != nil {
+		return cborx.FieldErr("message", "GasLimit", err)
 	}
 	if err := m.GasFeeCap.UnmarshalCBOR(cr); err != nil {
-		return fieldErr("message", "GasFeeCap", err)
+		return cborx.FieldErr("message", "GasFeeCap", err)
 	}
 	if err := m.GasPremium.UnmarshalCBOR(cr); err != nil {
-		return fieldErr("message", "GasPremium", err)
+		return cborx.FieldErr("message", "GasPremium", err)
 	}
-	if m.Method, err = readUint64(cr); err != nil {
-		return fieldErr("message", "Method", err)
+	if m.Method, err = cborx.ReadUint64(cr); err != nil {
+		return cborx.FieldErr("message", "Method", err)
 	}
-	if m.Params, err = readBytes(cr, MaxParamsLength); err != nil {
-		return fieldErr("message", "Params", err)
+	if m.Params, err = cborx.ReadBytes(cr, MaxParamsLength); err != nil {
+		return cborx.FieldErr("message", "Params", err)
 	}
 	return nil
 }
@@ -131,7 +132,7 @@ func (m *Message) UnmarshalCBOR(r io.Reader) (err error) {
 // version MessageVersion (lotus types.DecodeMessage).
 func DecodeMessage(b []byte) (*Message, error) {
 	var m Message
-	if err := decode("message", b, &m); err != nil {
+	if err := cborx.Decode("message", b, &m); err != nil {
 		return nil, err
 	}
 	if m.Version != MessageVersion {
@@ -141,7 +142,7 @@ func DecodeMessage(b []byte) (*Message, error) {
 }
 
 // Serialize returns m's CBOR bytes.
-func (m *Message) Serialize() ([]byte, error) { return encode(m) }
+func (m *Message) Serialize() ([]byte, error) { return cborx.Encode(m) }
 
 // Cid returns m's CID, the CID of its CBOR bytes. The signed bytes of a
 // message are this CID's binary form.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/strata-sp/strata/fil/address"
 	"github.com/strata-sp/strata/fil/sig"
+	"github.com/strata-sp/strata/internal/cborx"
 )
 
 // SignedMessage is a message with its sender's signature (lotus
@@ -85,14 +86,14 @@ func (sm *SignedMessage) MarshalCBOR(w io.Writer) error {
 func (sm *SignedMessage) UnmarshalCBOR(r io.Reader) error {
 	*sm = SignedMessage{}
 	cr := cbg.NewCborReader(r)
-	if err := readTuple(cr, "signed message", signedMessageFields); err != nil {
+	if _, err := cborx.ReadTuple(cr, "signed message", signedMessageFields); err != nil {
 		return err
 	}
 	if err := sm.Message.UnmarshalCBOR(cr); err != nil {
-		return fieldErr("signed message", "Message", err)
+		return cborx.FieldErr("signed message", "Message", err)
 	}
 	if err := sm.Signature.UnmarshalCBOR(cr); err != nil {
-		return fieldErr("signed message", "Signature", err)
+		return cborx.FieldErr("signed message", "Signature", err)
 	}
 	return nil
 }
@@ -101,7 +102,7 @@ func (sm *SignedMessage) UnmarshalCBOR(r io.Reader) error {
 // and carry a message of version MessageVersion.
 func DecodeSignedMessage(b []byte) (*SignedMessage, error) {
 	var sm SignedMessage
-	if err := decode("signed message", b, &sm); err != nil {
+	if err := cborx.Decode("signed message", b, &sm); err != nil {
 		return nil, err
 	}
 	if sm.Message.Version != MessageVersion {
@@ -111,7 +112,7 @@ func DecodeSignedMessage(b []byte) (*SignedMessage, error) {
 }
 
 // Serialize returns sm's CBOR bytes.
-func (sm *SignedMessage) Serialize() ([]byte, error) { return encode(sm) }
+func (sm *SignedMessage) Serialize() ([]byte, error) { return cborx.Encode(sm) }
 
 // Cid returns the CID the chain knows sm by. For a BLS signature it is the
 // unsigned message's CID: blocks carry BLS messages unsigned next to one

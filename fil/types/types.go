@@ -18,22 +18,27 @@ import (
 	"github.com/ipfs/go-cid"
 	"github.com/multiformats/go-multihash"
 	"golang.org/x/crypto/blake2b"
+
+	"github.com/strata-sp/strata/internal/cborx"
 )
 
 // Errors returned by this package, always wrapped with the object and field;
 // test with errors.Is. Errors from fil/address, fil/big and fil/sig pass
-// through wrapped, so their sentinels match too.
+// through wrapped, so their sentinels match too. The CBOR sentinels
+// (ErrTrailingBytes, ErrCBORType, ErrFieldCount, ErrFieldTooLarge,
+// ErrIntOverflow, ErrUndefinedCID) are those of the shared helpers in
+// internal/cborx, and so the same values in fil/types and chain/types.
 var (
 	// ErrTrailingBytes means a Decode function found bytes after the object.
-	ErrTrailingBytes = errors.New("trailing bytes after CBOR object")
+	ErrTrailingBytes = cborx.ErrTrailingBytes
 	// ErrCBORType means a CBOR item has the wrong major type for its field.
-	ErrCBORType = errors.New("unexpected CBOR type")
+	ErrCBORType = cborx.ErrType
 	// ErrFieldCount means a tuple's CBOR array has the wrong length.
-	ErrFieldCount = errors.New("wrong number of tuple fields")
+	ErrFieldCount = cborx.ErrFieldCount
 	// ErrFieldTooLarge means a byte string field exceeds its limit.
-	ErrFieldTooLarge = errors.New("field too large")
+	ErrFieldTooLarge = cborx.ErrFieldTooLarge
 	// ErrIntOverflow means a CBOR integer does not fit the field's int64.
-	ErrIntOverflow = errors.New("integer overflows int64")
+	ErrIntOverflow = cborx.ErrIntOverflow
 	// ErrLabelTooLong means a deal label exceeds DealMaxLabelSize bytes.
 	ErrLabelTooLong = errors.New("deal label too long")
 	// ErrLabelNotUTF8 means a text deal label is not valid UTF-8.
@@ -44,7 +49,7 @@ var (
 	// MessageVersion.
 	ErrMessageVersion = errors.New("unsupported message version")
 	// ErrUndefinedCID means a required CID field is cid.Undef.
-	ErrUndefinedCID = errors.New("undefined CID")
+	ErrUndefinedCID = cborx.ErrUndefinedCID
 )
 
 // CID returns the CID of a chain object from its CBOR bytes: CIDv1, dag-cbor,
