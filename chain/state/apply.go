@@ -46,10 +46,10 @@ func (s *State) CheckMessage(m *ftypes.Message, msgSize int, baseFee big.TokenAm
 		return Abortf(ExitSysSenderInvalid, "sender %s is not an account", m.From)
 	}
 	if m.Nonce != a.Nonce {
-		return Abortf(ExitSysSenderStateInvald, "nonce %d, the sender's next nonce is %d", m.Nonce, a.Nonce)
+		return Abortf(ExitSysSenderStateInvalid, "nonce %d, the sender's next nonce is %d", m.Nonce, a.Nonce)
 	}
 	if m.GasFeeCap.Cmp(baseFee) < 0 {
-		return Abortf(ExitSysSenderStateInvald, "gas fee cap %s below the base fee %s", m.GasFeeCap.AttoString(), baseFee.AttoString())
+		return Abortf(ExitSysSenderStateInvalid, "gas fee cap %s below the base fee %s", m.GasFeeCap.AttoString(), baseFee.AttoString())
 	}
 	if used := s.GasUsed(m, msgSize); m.GasLimit < used {
 		return Abortf(ExitSysOutOfGas, "gas limit %d below the %d the message uses", m.GasLimit, used)

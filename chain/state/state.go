@@ -113,20 +113,20 @@ func Abortf(code types.ExitCode, format string, args ...any) *Abort {
 // Exit codes used by the VM (the network's numbers; chain/actors names
 // them all).
 const (
-	ExitOk                   types.ExitCode = 0
-	ExitSysSenderInvalid     types.ExitCode = 1
-	ExitSysSenderStateInvald types.ExitCode = 2
-	ExitSysIllegalInstr      types.ExitCode = 4
-	ExitSysInvalidReceiver   types.ExitCode = 5
-	ExitSysInsufficientFunds types.ExitCode = 6
-	ExitSysOutOfGas          types.ExitCode = 7
-	ExitIllegalArgument      types.ExitCode = 16
-	ExitNotFound             types.ExitCode = 17
-	ExitForbidden            types.ExitCode = 18
-	ExitInsufficientFunds    types.ExitCode = 19
-	ExitIllegalState         types.ExitCode = 20
-	ExitSerialization        types.ExitCode = 21
-	ExitUnhandledMessage     types.ExitCode = 22
+	ExitOk                    types.ExitCode = 0
+	ExitSysSenderInvalid      types.ExitCode = 1
+	ExitSysSenderStateInvalid types.ExitCode = 2
+	ExitSysIllegalInstr       types.ExitCode = 4
+	ExitSysInvalidReceiver    types.ExitCode = 5
+	ExitSysInsufficientFunds  types.ExitCode = 6
+	ExitSysOutOfGas           types.ExitCode = 7
+	ExitIllegalArgument       types.ExitCode = 16
+	ExitNotFound              types.ExitCode = 17
+	ExitForbidden             types.ExitCode = 18
+	ExitInsufficientFunds     types.ExitCode = 19
+	ExitIllegalState          types.ExitCode = 20
+	ExitSerialization         types.ExitCode = 21
+	ExitUnhandledMessage      types.ExitCode = 22
 )
 
 // Call is one method invocation.
