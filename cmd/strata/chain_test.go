@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -44,5 +46,40 @@ func TestCLI_ChainAgainstRunningDevnet(t *testing.T) {
 	}
 	if code, _, errs = runCLI(t, nil, append([]string{"chain", "send", "--from", owner, "f01234567", "1"}, h...)...); code != 1 {
 		t.Errorf("send to a missing ID address: %d %q", code, errs)
+	}
+
+	// Kill the process (no draining) and start it again on the same home:
+	// the chain goes on from its height with the same balances and miner.
+	var before struct{ Height int64 }
+	if code, out, _ = runCLI(t, nil, append([]string{"chain", "head", "--json"}, h...)...); code != 0 || json.Unmarshal([]byte(out), &before) != nil {
+		t.Fatalf("chain head: %d %q", code, out)
+	}
+	_ = cmd.Process.Kill()
+	_, _ = cmd.Process.Wait()
+	_ = os.Remove(home.Path("api"))
+	exe, _ := os.Executable()
+	cmd = exec.Command(exe, "devnet", "--home", home.Dir, "--api-listen-address", "127.0.0.1:0", "--chain-block-time", "50ms")
+	cmd.Env = append(os.Environ(), envReexec+"=1")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, err := home.APIInfo(); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the restarted devnet did not come up")
+		}
+	}
+	var after struct{ Height int64 }
+	if code, out, errs = runCLI(t, nil, append([]string{"chain", "head", "--json"}, h...)...); code != 0 || json.Unmarshal([]byte(out), &after) != nil || after.Height < before.Height {
+		t.Fatalf("head after the restart: %d %q %q (before: %d)", code, out, errs, before.Height)
+	}
+	code, out, errs = runCLI(t, nil, append([]string{"chain", "keys", "--json"}, h...)...)
+	if code != 0 || json.Unmarshal([]byte(out), &keys) != nil || keys[1].Balance != "1000002500000000000000000" {
+		t.Fatalf("balances after the restart: %d %q %q", code, out, errs)
+	}
+	if code, out, errs = runCLI(t, nil, append([]string{"chain", "sectors", m.IDAddress, "--json"}, h...)...); code != 0 || strings.TrimSpace(out) != "[]" {
+		t.Errorf("the miner after the restart: %d %q %q", code, out, errs)
 	}
 }
