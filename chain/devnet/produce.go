@@ -231,11 +231,16 @@ func (n *Node) produce(ctx context.Context) error {
 	receipts := n.execute(head.Height(), executed)
 	msgs := n.pool.selectMessages(n.st, n.baseFee, MaxBlockMessages)
 
-	snap, err := n.st.Snapshot()
-	if err != nil {
-		return n.fail(fmt.Errorf("snapshot: %w", err))
+	// The whole state is serialised only for a snapshot; the state root is
+	// chained from the parent's (see buildBlock).
+	var snap []byte
+	if epoch%n.cfg.SnapshotEvery == 0 {
+		var err error
+		if snap, err = n.st.Snapshot(); err != nil {
+			return n.fail(fmt.Errorf("snapshot: %w", err))
+		}
 	}
-	hdr, err := n.buildBlock(head, epoch, msgs, receipts, snap)
+	hdr, err := n.buildBlock(head, epoch, msgs, receipts)
 	if err != nil {
 		return n.fail(err)
 	}
@@ -270,7 +275,14 @@ func (n *Node) fail(err error) error {
 }
 
 // buildBlock makes and signs the block at epoch.
-func (n *Node) buildBlock(parent *types.TipSet, epoch int64, msgs []*ftypes.SignedMessage, receipts []types.MessageReceipt, snap []byte) (*types.BlockHeader, error) {
+//
+// Its ParentStateRoot names the state the parent's messages produced
+// without serialising that state (it can be large, and a tipset is made
+// every block time): execution is deterministic, so the state is fixed by
+// the previous state, the messages executed and their receipts, and the
+// root is the CID of [parent's ParentStateRoot, parent's Messages,
+// ParentMessageReceipts]. The genesis root is the CID of the genesis state.
+func (n *Node) buildBlock(parent *types.TipSet, epoch int64, msgs []*ftypes.SignedMessage, receipts []types.MessageReceipt) (*types.BlockHeader, error) {
 	pb := parent.MinTicketBlock()
 	tk, err := n.producer.Sign(drawBytes(pb.Ticket.VRFProof, types.DSTTicketProduction, epoch, addrCBOR(producerAddr)))
 	if err != nil {
@@ -317,6 +329,11 @@ func (n *Node) buildBlock(parent *types.TipSet, epoch int64, msgs []*ftypes.Sign
 			return nil, err
 		}
 	}
+	receiptsRoot := ftypes.CID(rb.Bytes())
+	root, err := cidOfCBOR(&cidList{cids: []cid.Cid{pb.ParentStateRoot, pb.Messages, receiptsRoot}})
+	if err != nil {
+		return nil, err
+	}
 	hdr := &types.BlockHeader{
 		Miner:                 producerAddr,
 		Ticket:                &types.Ticket{VRFProof: tk.Data},
@@ -325,8 +342,8 @@ func (n *Node) buildBlock(parent *types.TipSet, epoch int64, msgs []*ftypes.Sign
 		Parents:               parent.Cids(),
 		ParentWeight:          big.NewInt(epoch),
 		Height:                epoch,
-		ParentStateRoot:       stateCID(snap),
-		ParentMessageReceipts: ftypes.CID(rb.Bytes()),
+		ParentStateRoot:       root,
+		ParentMessageReceipts: receiptsRoot,
 		Messages:              meta,
 		Timestamp:             uint64(max(time.Now().Unix(), int64(pb.Timestamp))),
 		ParentBaseFee:         n.baseFee,
@@ -408,7 +425,7 @@ func (n *Node) persist(ctx context.Context, ts *types.TipSet, hdr *types.BlockHe
 				return err
 			}
 		}
-		if epoch%n.cfg.SnapshotEvery == 0 {
+		if snap != nil {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO chain_snapshots (height, state) VALUES ($1, $2)`, epoch, snap); err != nil {
 				return err
 			}

@@ -207,7 +207,7 @@ func TestClient_ReadyTimeout(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := os.Stat(tc.bin); err != nil {
-				t.Skip(err)
+				t.Fatalf("this test runs %s: %v", tc.bin, err)
 			}
 			start := time.Now()
 			_, err := processor.Start(t.Context(), processor.Config{
@@ -265,7 +265,7 @@ echo "stdin closed, bye" >&2
 
 func TestClient_ShellScriptProcessor(t *testing.T) {
 	if _, err := os.Stat("/bin/sh"); err != nil {
-		t.Skip(err)
+		t.Fatalf("this test runs /bin/sh: %v", err)
 	}
 	script := filepath.Join(t.TempDir(), "processor.sh")
 	if err := os.WriteFile(script, []byte(shellProcessor), 0o755); err != nil {
@@ -433,7 +433,7 @@ func TestClient_Close(t *testing.T) {
 // time, is restarted MaxRestarts times, then calls fail with ErrNotReady.
 func TestClient_GivesUp(t *testing.T) {
 	if _, err := os.Stat("/bin/sh"); err != nil {
-		t.Skip(err)
+		t.Fatalf("this test runs /bin/sh: %v", err)
 	}
 	sink := newLogSink()
 	c := startClient(t, processor.Config{

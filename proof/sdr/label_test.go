@@ -211,9 +211,7 @@ func TestLabelLayers_Cancel(t *testing.T) {
 // portable labeller on random layers and parents (any valid parents, not
 // only a graph's), in both kinds of layer.
 func TestLabelKernel_MatchesGeneric(t *testing.T) {
-	if !haveKernel() {
-		t.Skip("no assembly kernel on this machine")
-	}
+	requireKernel(t)
 	rng := rand.New(rand.NewPCG(8, 9))
 	const nodes = 2000
 	for _, layer := range []int{1, 2, 7} {
@@ -319,9 +317,7 @@ func TestLabels_ParentLabelsRecomputeLabel(t *testing.T) {
 // TestLabelKernel2_MatchesGeneric compares the two-sector kernel with the
 // portable labeller run on each sector, on random layers and parents.
 func TestLabelKernel2_MatchesGeneric(t *testing.T) {
-	if !haveKernel() {
-		t.Skip("no assembly kernel on this machine")
-	}
+	requireKernel(t)
 	rng := rand.New(rand.NewPCG(10, 11))
 	const nodes = 1500
 	random := func() []byte {
@@ -396,4 +392,19 @@ func TestLabelSectors_PairMatchesSingle(t *testing.T) {
 		t.Fatal(err)
 	}
 	check()
+}
+
+// requireKernel skips a test of the assembly kernels on a machine without
+// them (no SHA-NI, another architecture, the purego tag), and fails it
+// instead when STRATA_REQUIRE_SHANI=1, which make test sets on a CPU with
+// SHA-NI, so that CI never skips them silently.
+func requireKernel(t *testing.T) {
+	t.Helper()
+	if haveKernel() {
+		return
+	}
+	if os.Getenv("STRATA_REQUIRE_SHANI") == "1" {
+		t.Fatal("STRATA_REQUIRE_SHANI=1 but the SHA-NI label kernels are not available in this build")
+	}
+	t.Skip("no assembly kernel on this machine (set STRATA_REQUIRE_SHANI=1 to make this a failure)")
 }
