@@ -275,6 +275,7 @@ func (s *Server) call(ctx context.Context, claims Claims, req *request, sess *se
 		return errorResponse(req.ID, e), nil
 	}
 	if !claims.Has(m.perm) {
+		s.log.Warn("rpc call refused", "method", m.name, "needs", m.perm, "allowed", claims.Allow)
 		return fail(&Error{Kind: KindPermission, Message: fmt.Sprintf("method %s needs permission %q; the token allows %v", m.name, m.perm, claims.Allow)})
 	}
 	if m.sub && sess == nil {
@@ -282,6 +283,7 @@ func (s *Server) call(ctx context.Context, claims Claims, req *request, sess *se
 	}
 	args, perr := decodeParams(m, req.Params)
 	if perr != nil {
+		s.log.Info("rpc call with invalid params", "method", m.name, "err", perr.Message)
 		return fail(perr)
 	}
 	ctx = WithClaims(ctx, claims)

@@ -25,12 +25,17 @@ import (
 func benchCommand() *command {
 	return &command{
 		name:    "bench",
-		summary: "measure this machine: bench seal",
+		summary: "measure this machine: bench seal|wallet",
 		subs: []*command{{
 			name:    "seal",
 			summary: "seal a sector of random data with the built-in engine, timing each stage",
 			usage:   "--size 512MiB [--dir DIR] [--json]",
 			run:     runBenchSeal,
+		}, {
+			name:    "wallet",
+			summary: "sign chain messages through a running wallet with a scoped token, against bare signing",
+			usage:   "[--home DIR] [--duration 10s] [--callers 16] [--http] [--json]",
+			run:     runBenchWallet,
 		}},
 	}
 }
