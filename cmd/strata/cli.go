@@ -86,6 +86,7 @@ func root() *command {
 			utilCommand(),
 			processorCommand(),
 			benchCommand(),
+			hubCommand(),
 			walletCommand(),
 			authCommand(),
 			versionCommand(),

@@ -1,0 +1,318 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/strata-sp/strata/config"
+	"github.com/strata-sp/strata/daemon"
+	"github.com/strata-sp/strata/fil/address"
+	"github.com/strata-sp/strata/hub"
+	"github.com/strata-sp/strata/rpc"
+)
+
+// hubPort is the hub's default port (damocles-manager's).
+const hubPort = 1789
+
+// hubConfig is the hub's config.toml.
+type hubConfig struct {
+	API   config.API   `toml:"API" comment:"The JSON-RPC listener: Sealer.* for workers (write tokens), Hub.* for operators (admin)."`
+	Log   config.Log   `toml:"Log" comment:"Logging."`
+	Store config.Store `toml:"Store" comment:"The SQL database: miners, sectors, workers."`
+	Chain walletChain  `toml:"Chain" comment:"The chain node (tickets, seeds, messages)."`
+	Hub   hubSection   `toml:"Hub" comment:"Sealing."`
+}
+
+type hubSection struct {
+	Lease          config.Duration `toml:"Lease" comment:"how long a sector stays with a worker that neither reports nor pings"`
+	TicketLookback int64           `toml:"TicketLookback" comment:"epochs below the head a sealing ticket is drawn at (mainnet: 900, the chain's finality; the devnet's: 20)"`
+}
+
+func defaultHubConfig() *hubConfig {
+	return &hubConfig{API: config.DefaultAPI(hubPort), Log: config.DefaultLog(), Store: config.DefaultStore(),
+		Hub: hubSection{Lease: config.Duration(5 * time.Minute), TicketLookback: 900}}
+}
+
+// Validate implements config.Validator.
+func (c *hubConfig) Validate() error {
+	errs := []error{c.API.Validate("API"), c.Log.Validate("Log"), c.Store.Validate("Store")}
+	if c.Chain.APIInfo != "" {
+		if _, err := rpc.ParseAPIInfo(c.Chain.APIInfo); err != nil {
+			errs = append(errs, fmt.Errorf("Chain.APIInfo: %w", err))
+		}
+	}
+	if c.Hub.Lease.Std() < time.Second {
+		errs = append(errs, errors.New("Hub.Lease: at least 1s"))
+	}
+	if c.Hub.TicketLookback < 0 {
+		errs = append(errs, errors.New("Hub.TicketLookback: negative"))
+	}
+	return errors.Join(errs...)
+}
+
+func hubCommand() *command {
+	return &command{
+		name:    "hub",
+		summary: "the sector manager: hub run, miners, sectors",
+		subs: []*command{
+			{name: "run", summary: "serve the Sealer API for workers and the Hub API for operators",
+				usage: "[--home DIR] [--config FILE] [config flags]", run: runHubRun},
+			{name: "miners", summary: "miners the hub seals for: miners add|list", subs: []*command{
+				{name: "add", summary: "add a miner",
+					usage: "--actor f0N --worker ADDR [--sector-size 2KiB] [--numbers FROM-TO] [--wallet-api TOKEN:MULTIADDR] [--control ADDR,...]",
+					run:   runHubMinersAdd},
+				{name: "list", summary: "list the miners", usage: "[--json]", run: runHubMinersList},
+			}},
+			{name: "sectors", summary: "sectors: sectors status", subs: []*command{
+				{name: "status", summary: "one sector as the hub knows it", usage: "MINER NUMBER [--json]", run: runHubSectorStatus},
+			}},
+			configCommand("hub", func() any { return defaultHubConfig() }),
+		},
+	}
+}
+
+func runHubRun(ctx context.Context, e *env, args []string) error {
+	cfg := defaultHubConfig()
+	fs := newFlags("hub run", e)
+	var pf processFlags
+	addProcessFlags(fs, &pf, "hub")
+	flags := config.NewFlags(fs, cfg)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("hub run: unexpected argument %q", fs.Arg(0))
+	}
+	home, err := resolveHome(e, "hub", pf.home)
+	if err != nil {
+		return err
+	}
+	if pf.config != "" {
+		err = config.Load(cfg, pf.config, flags)
+	} else {
+		err = config.LoadOptional(cfg, home.ConfigPath(), flags)
+	}
+	if err != nil {
+		return err
+	}
+	log := newLogger(e.stderr, cfg.Log).With("process", "hub")
+	d, err := daemon.New(daemon.Options{Process: "hub", Namespace: hub.OperatorNamespace, Home: home, API: cfg.API, Logger: log})
+	if err != nil {
+		return err
+	}
+	fail := func(err error) error { _ = d.Close(ctx); return err }
+	db, err := openStore(ctx, home, cfg.Store, log)
+	if err != nil {
+		return fail(err)
+	}
+	defer db.Close()
+	chainAPI, closeChain, err := dialWalletChain(ctx, &walletConfig{Chain: cfg.Chain}, e.getenv)
+	if err != nil {
+		return fail(err)
+	}
+	defer closeChain()
+	var tickets hub.TicketSource
+	if chainAPI != nil {
+		tickets = hub.ChainTickets{API: chainAPI, Lookback: cfg.Hub.TicketLookback}
+	}
+	h, err := hub.New(ctx, hub.Options{DB: db, Tickets: tickets, Lease: cfg.Hub.Lease.Std(), Logger: log})
+	if err != nil {
+		return fail(err)
+	}
+	if err := d.RPC().Register(hub.Namespace, h.SealerAPI(), &(&hub.SealerStruct{}).Internal); err != nil {
+		return fail(err)
+	}
+	if err := d.RPC().Register(hub.OperatorNamespace, h.OperatorAPI(), &(&hub.OperatorStruct{}).Internal); err != nil {
+		return fail(err)
+	}
+	d.AddReadyCheck("store", db.Ping)
+	if err := d.Start(ctx); err != nil {
+		return fail(err)
+	}
+	info, err := home.APIInfo()
+	if err != nil {
+		return fail(err)
+	}
+	chainDesc := "none (set [Chain] APIInfo or FULLNODE_API_INFO: tickets need it)"
+	if chainAPI != nil {
+		chainDesc = "connected"
+	}
+	fmt.Fprintf(e.stderr, `strata hub: the sector manager is running
+  JSON-RPC    %s   (Sealer.* for workers, Hub.* for operators)
+  chain       %s
+  store       %s
+  home        %s (admin token in %s)
+Worker token: strata auth api-info --service hub --perm write
+Press Ctrl-C to stop (twice to stop at once).
+`, addrURL(info.Addr), chainDesc, describeStore(home, cfg.Store), home.Dir, home.Path("token"))
+	return serve(ctx, e, d, cfg.API.DrainTimeout.Std(), log)
+}
+
+// dialHub connects to HUB_API_INFO, or to the hub running on --home.
+func dialHub(ctx context.Context, e *env, home string) (*hub.OperatorStruct, func(), error) {
+	var info rpc.APIInfo
+	if v, ok, err := rpc.APIInfoFromEnv(rpc.EnvHub); err != nil {
+		return nil, nil, err
+	} else if ok && home == "" {
+		info = v
+	} else {
+		h, err := resolveHome(e, "hub", home)
+		if err != nil {
+			return nil, nil, err
+		}
+		if info, err = h.APIInfo(); err != nil {
+			return nil, nil, fmt.Errorf("no hub: set %s or start `strata hub run`: %w", rpc.EnvHub, err)
+		}
+	}
+	var o hub.OperatorStruct
+	closer, err := rpc.DialAPIInfo(ctx, info, hub.OperatorNamespace, &o.Internal)
+	return &o, closer, err
+}
+
+func parseActor(s string) (uint64, error) {
+	a, err := address.NewFromString(s)
+	if err != nil {
+		return 0, err
+	}
+	return a.ID()
+}
+
+func runHubMinersAdd(ctx context.Context, e *env, args []string) error {
+	fs := newFlags("hub miners add", e)
+	home := fs.String("home", "", "the hub's home (default: HUB_API_INFO, else $STRATA_HOME/hub)")
+	actor := fs.String("actor", "", "the miner's ID address (f0...)")
+	worker := fs.String("worker", "", "the miner's worker address (the key that signs its messages)")
+	control := fs.String("control", "", "control addresses, comma-separated")
+	size := fs.String("sector-size", "2KiB", "sector size: 2KiB, 8MiB, 512MiB, 32GiB or 64GiB")
+	numbers := fs.String("numbers", "0-", "sector numbers the hub may use: FROM-TO or FROM- (no upper bound)")
+	walletAPI := fs.String("wallet-api", "", "TOKEN:MULTIADDR of the wallet that signs for the miner (a scoped token)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *actor == "" || *worker == "" || fs.NArg() > 0 {
+		return usagef("hub miners add: want --actor f0N --worker ADDR")
+	}
+	id, err := parseActor(*actor)
+	if err != nil {
+		return usagef("hub miners add: --actor: %v", err)
+	}
+	w, err := address.NewFromString(*worker)
+	if err != nil {
+		return usagef("hub miners add: --worker: %v", err)
+	}
+	sp, err := sealProofFor(*size, "1.1")
+	if err != nil {
+		return usagef("hub miners add: %v", err)
+	}
+	m := hub.Miner{Actor: id, ProofType: sp, Worker: w, WalletAPI: *walletAPI}
+	lo, hi, ok := strings.Cut(*numbers, "-")
+	if !ok {
+		return usagef("hub miners add: --numbers %q: want FROM-TO or FROM-", *numbers)
+	}
+	if m.MinNumber, err = strconv.ParseUint(lo, 10, 63); err != nil {
+		return usagef("hub miners add: --numbers %q: %v", *numbers, err)
+	}
+	if hi != "" {
+		if m.MaxNumber, err = strconv.ParseUint(hi, 10, 63); err != nil || m.MaxNumber < m.MinNumber {
+			return usagef("hub miners add: --numbers %q: want FROM <= TO", *numbers)
+		}
+	}
+	for _, s := range strings.Split(*control, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		a, err := address.NewFromString(s)
+		if err != nil {
+			return usagef("hub miners add: --control: %v", err)
+		}
+		m.Control = append(m.Control, a)
+	}
+	o, closer, err := dialHub(ctx, e, *home)
+	if err != nil {
+		return err
+	}
+	defer closer()
+	if err := o.Internal.MinersAdd(ctx, m); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "miner f0%d added (%s)\n", id, sp)
+	return nil
+}
+
+func runHubMinersList(ctx context.Context, e *env, args []string) error {
+	fs := newFlags("hub miners list", e)
+	home := fs.String("home", "", "the hub's home (default: HUB_API_INFO, else $STRATA_HOME/hub)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	o, closer, err := dialHub(ctx, e, *home)
+	if err != nil {
+		return err
+	}
+	defer closer()
+	ms, err := o.Internal.MinersList(ctx)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return printJSON(e.stdout, ms)
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "MINER\tPROOF\tWORKER\tNUMBERS\tNEXT\tWALLET")
+	for _, m := range ms {
+		hi := "-"
+		if m.MaxNumber != 1<<63-1 {
+			hi = strconv.FormatUint(m.MaxNumber, 10)
+		}
+		wallet := "-"
+		if m.WalletAPI != "" {
+			wallet = "remote"
+		}
+		fmt.Fprintf(tw, "f0%d\t%s\t%s\t%d..%s\t%d\t%s\n", m.Actor, m.ProofType, m.Worker, m.MinNumber, hi, m.NextNumber, wallet)
+	}
+	return tw.Flush()
+}
+
+func runHubSectorStatus(ctx context.Context, e *env, args []string) error {
+	fs := newFlags("hub sectors status", e)
+	home := fs.String("home", "", "the hub's home (default: HUB_API_INFO, else $STRATA_HOME/hub)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, interleave(args, "json")); err != nil {
+		return err
+	}
+	if fs.NArg() != 2 {
+		return usagef("hub sectors status: want MINER NUMBER")
+	}
+	id, err := parseActor(fs.Arg(0))
+	if err != nil {
+		return usagef("hub sectors status: MINER: %v", err)
+	}
+	n, err := strconv.ParseUint(fs.Arg(1), 10, 63)
+	if err != nil {
+		return usagef("hub sectors status: NUMBER: %v", err)
+	}
+	o, closer, err := dialHub(ctx, e, *home)
+	if err != nil {
+		return err
+	}
+	defer closer()
+	s, err := o.Internal.Sector(ctx, hub.SectorID{Miner: id, Number: n})
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return printJSON(e.stdout, s)
+	}
+	fmt.Fprintf(e.stdout, "sector %s (%s): %s, worker %s (%s) at %q, lease until %s, ticket epoch %d, persisted to %q, takeovers %d\n",
+		s.ID, s.ProofType, s.State, s.Worker, s.WorkerState, s.Location, s.LeaseUntil.Format(time.RFC3339), s.Ticket.Epoch, s.PersistedTo, s.Takeovers)
+	if s.AbortReason != "" {
+		fmt.Fprintf(e.stdout, "aborted: %s\n", s.AbortReason)
+	}
+	return nil
+}

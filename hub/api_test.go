@@ -1,0 +1,82 @@
+package hub_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/strata-sp/strata/hub"
+	"github.com/strata-sp/strata/rpc"
+)
+
+// TestAPI_WorkerTokenCannotOperate serves both APIs over JSON-RPC: a
+// worker token (write) drives the Sealer API, and is refused the operator
+// API, which an admin token reaches.
+func TestAPI_WorkerTokenCannotOperate(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{t: time.Unix(1_700_000_000, 0)}
+	h := newHub(t, engines[0].open(t), c, &fixedTickets{})
+	secret, _ := rpc.NewSecret()
+	auth, _ := rpc.NewAuthority(secret)
+	srv, err := rpc.NewServer(rpc.ServerOptions{Auth: auth})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Register(hub.Namespace, h.SealerAPI(), &(&hub.SealerStruct{}).Internal); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Register(hub.OperatorNamespace, h.OperatorAPI(), &(&hub.OperatorStruct{}).Internal); err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle(rpc.Path, srv)
+	hs := httptest.NewServer(mux)
+	defer hs.Close()
+	dial := func(perm rpc.Perm) (*hub.SealerStruct, *hub.OperatorStruct) {
+		perms, _ := rpc.PermsUpTo(perm)
+		tok, _ := auth.NewToken(perms, nil)
+		var s hub.SealerStruct
+		var o hub.OperatorStruct
+		for ns, p := range map[string]any{hub.Namespace: &s.Internal, hub.OperatorNamespace: &o.Internal} {
+			closer, err := rpc.NewClient(ctx, hs.URL+rpc.Path, ns, p, rpc.ClientOptions{Token: tok})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(closer)
+		}
+		return &s, &o
+	}
+	workerS, workerO := dial(rpc.PermWrite)
+	_, adminO := dial(rpc.PermAdmin)
+
+	if err := workerO.Internal.MinersAdd(ctx, hub.Miner{Actor: 1000}); !errors.Is(err, rpc.ErrPermission) {
+		t.Errorf("worker token adding a miner: %v", err)
+	}
+	addMiner(t, h, 1000, 0, 0)
+	ms, err := adminO.Internal.MinersList(ctx)
+	if err != nil || len(ms) != 1 || ms[0].Actor != 1000 {
+		t.Fatalf("admin MinersList: %+v, %v", ms, err)
+	}
+	s, err := workerS.Internal.AllocateSector(ctx, hub.AllocateSectorSpec{Worker: "w1"})
+	if err != nil || s == nil || s.ID != (hub.SectorID{Miner: 1000, Number: 0}) {
+		t.Fatalf("AllocateSector over RPC: %+v, %v", s, err)
+	}
+	tk, err := workerS.Internal.AssignTicket(ctx, "w1", s.ID)
+	if err != nil || len(tk.Ticket) != 32 {
+		t.Fatalf("AssignTicket: %+v, %v", tk, err)
+	}
+	r, err := workerS.Internal.SubmitPreCommit(ctx, "w1", s.ID, hub.PreCommitInfo{CommR: [32]byte{1}, CommD: [32]byte{2}, Ticket: tk})
+	if err != nil || r.Res != hub.Accepted {
+		t.Fatalf("SubmitPreCommit: %+v, %v", r, err)
+	}
+	if _, err := workerS.Internal.AssignTicket(ctx, "w1", hub.SectorID{Miner: 1000, Number: 7}); !errors.Is(err, rpc.ErrNotFound) {
+		t.Errorf("unknown sector: %v", err)
+	}
+	none, err := workerS.Internal.AllocateSector(ctx, hub.AllocateSectorSpec{Worker: "w1", AllowedMiners: []uint64{999}})
+	if err != nil || none != nil {
+		t.Errorf("nothing to do should be null: %+v, %v", none, err)
+	}
+}
