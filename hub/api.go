@@ -2,6 +2,8 @@ package hub
 
 import (
 	"context"
+
+	"github.com/strata-sp/strata/rpc"
 )
 
 // OperatorNamespace is the JSON-RPC namespace of the operator API.
@@ -17,6 +19,9 @@ type SealerStruct struct {
 		SubmitPreCommit    func(ctx context.Context, worker string, id SectorID, info PreCommitInfo) (SubmitResp, error) `perm:"write"`
 		PollPreCommitState func(ctx context.Context, id SectorID) (PollResp, error)                                      `perm:"write"`
 		SubmitPersisted    func(ctx context.Context, worker string, id SectorID, store string) (SubmitResp, error)       `perm:"write"`
+		WaitSeed           func(ctx context.Context, worker string, id SectorID) (SeedResp, error)                       `perm:"write"`
+		SubmitProof        func(ctx context.Context, worker string, id SectorID, proof []byte) (SubmitResp, error)       `perm:"write"`
+		PollProofState     func(ctx context.Context, id SectorID) (PollResp, error)                                      `perm:"write"`
 		ReportState        func(ctx context.Context, id SectorID, rep StateReport) (SectorStateResp, error)              `perm:"write"`
 		ReportFinalized    func(ctx context.Context, worker string, id SectorID) error                                   `perm:"write"`
 		ReportAborted      func(ctx context.Context, worker string, id SectorID, reason string) error                    `perm:"write"`
@@ -34,11 +39,28 @@ type OperatorStruct struct {
 }
 
 // sealerAPI adapts Hub to SealerStruct's method set.
-type sealerAPI struct{ h *Hub }
+type sealerAPI struct {
+	h  *Hub
+	ms *Messenger
+}
 
 // SealerAPI returns the value to register under Namespace with
-// SealerStruct.Internal.
-func (h *Hub) SealerAPI() any { return sealerAPI{h} }
+// SealerStruct.Internal. ms answers WaitSeed; nil makes WaitSeed fail
+// (a hub without a chain).
+func (h *Hub) SealerAPI(ms *Messenger) any { return sealerAPI{h, ms} }
+
+func (a sealerAPI) WaitSeed(ctx context.Context, worker string, id SectorID) (SeedResp, error) {
+	if a.ms == nil {
+		return SeedResp{}, rpc.Errorf(rpc.KindTransient, "this hub has no chain to draw seeds from")
+	}
+	return a.ms.WaitSeed(ctx, worker, id)
+}
+func (a sealerAPI) SubmitProof(ctx context.Context, worker string, id SectorID, proof []byte) (SubmitResp, error) {
+	return a.h.SubmitProof(ctx, worker, id, proof)
+}
+func (a sealerAPI) PollProofState(ctx context.Context, id SectorID) (PollResp, error) {
+	return a.h.PollProofState(ctx, id)
+}
 
 func (a sealerAPI) AllocateSector(ctx context.Context, spec AllocateSectorSpec) (*AllocatedSector, error) {
 	return a.h.AllocateSector(ctx, spec)

@@ -25,7 +25,7 @@ func TestAPI_WorkerTokenCannotOperate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := srv.Register(hub.Namespace, h.SealerAPI(), &(&hub.SealerStruct{}).Internal); err != nil {
+	if err := srv.Register(hub.Namespace, h.SealerAPI(nil), &(&hub.SealerStruct{}).Internal); err != nil {
 		t.Fatal(err)
 	}
 	if err := srv.Register(hub.OperatorNamespace, h.OperatorAPI(), &(&hub.OperatorStruct{}).Internal); err != nil {

@@ -87,6 +87,7 @@ func root() *command {
 			processorCommand(),
 			benchCommand(),
 			hubCommand(),
+			workerCommand(),
 			walletCommand(),
 			authCommand(),
 			versionCommand(),

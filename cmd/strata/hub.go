@@ -12,8 +12,10 @@ import (
 	"github.com/strata-sp/strata/config"
 	"github.com/strata-sp/strata/daemon"
 	"github.com/strata-sp/strata/fil/address"
+	"github.com/strata-sp/strata/fil/big"
 	"github.com/strata-sp/strata/hub"
 	"github.com/strata-sp/strata/rpc"
+	"github.com/strata-sp/strata/wallet/policy"
 )
 
 // hubPort is the hub's default port (damocles-manager's).
@@ -29,13 +31,19 @@ type hubConfig struct {
 }
 
 type hubSection struct {
-	Lease          config.Duration `toml:"Lease" comment:"how long a sector stays with a worker that neither reports nor pings"`
-	TicketLookback int64           `toml:"TicketLookback" comment:"epochs below the head a sealing ticket is drawn at (mainnet: 900, the chain's finality; the devnet's: 20)"`
+	Lease                   config.Duration `toml:"Lease" comment:"how long a sector stays with a worker that neither reports nor pings"`
+	TicketLookback          int64           `toml:"TicketLookback" comment:"epochs below the head a sealing ticket is drawn at (mainnet: 900, the chain's finality; the devnet's: 20)"`
+	PreCommitChallengeDelay int64           `toml:"PreCommitChallengeDelay" comment:"the chain's epochs between a pre-commit and its seed (mainnet: 150; the devnet's: 10)"`
+	SectorLifetime          int64           `toml:"SectorLifetime" comment:"epochs from pre-commit to a sector's expiration (mainnet: 1555200, 540 days)"`
+	BatchMax                int             `toml:"BatchMax" comment:"most sectors in one PreCommitSectorBatch2 or ProveCommitSectors3"`
+	BatchWait               config.Duration `toml:"BatchWait" comment:"longest a submitted sector waits for others to share its message"`
+	MaxFeeCap               string          `toml:"MaxFeeCap" comment:"cap on the gas fee cap of the hub's messages, per gas unit (e.g. \"2 nanoFIL\"; empty: the node's estimate)"`
 }
 
 func defaultHubConfig() *hubConfig {
 	return &hubConfig{API: config.DefaultAPI(hubPort), Log: config.DefaultLog(), Store: config.DefaultStore(),
-		Hub: hubSection{Lease: config.Duration(5 * time.Minute), TicketLookback: 900}}
+		Hub: hubSection{Lease: config.Duration(5 * time.Minute), TicketLookback: 900, PreCommitChallengeDelay: 150,
+			SectorLifetime: 540 * 2880, BatchMax: 32, BatchWait: config.Duration(30 * time.Second)}}
 }
 
 // Validate implements config.Validator.
@@ -51,6 +59,14 @@ func (c *hubConfig) Validate() error {
 	}
 	if c.Hub.TicketLookback < 0 {
 		errs = append(errs, errors.New("Hub.TicketLookback: negative"))
+	}
+	if c.Hub.PreCommitChallengeDelay < 1 || c.Hub.SectorLifetime < 1 || c.Hub.BatchMax < 1 {
+		errs = append(errs, errors.New("Hub.PreCommitChallengeDelay, Hub.SectorLifetime and Hub.BatchMax must be positive"))
+	}
+	if c.Hub.MaxFeeCap != "" {
+		if _, err := policy.ParseAmount(c.Hub.MaxFeeCap); err != nil {
+			errs = append(errs, fmt.Errorf("Hub.MaxFeeCap: %w", err))
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -124,7 +140,22 @@ func runHubRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fail(err)
 	}
-	if err := d.RPC().Register(hub.Namespace, h.SealerAPI(), &(&hub.SealerStruct{}).Internal); err != nil {
+	var ms *hub.Messenger
+	if chainAPI != nil {
+		var feeCap big.TokenAmount
+		if cfg.Hub.MaxFeeCap != "" {
+			feeCap, _ = policy.ParseAmount(cfg.Hub.MaxFeeCap)
+		}
+		ms, err = h.NewMessenger(hub.MessageOptions{Chain: chainAPI, BatchMax: cfg.Hub.BatchMax, BatchWait: cfg.Hub.BatchWait.Std(),
+			MaxFeeCap: feeCap, SectorLifetime: cfg.Hub.SectorLifetime, PreCommitChallengeDelay: cfg.Hub.PreCommitChallengeDelay})
+		if err != nil {
+			return fail(err)
+		}
+		mctx, stop := context.WithCancel(ctx)
+		defer stop()
+		go ms.Run(mctx)
+	}
+	if err := d.RPC().Register(hub.Namespace, h.SealerAPI(ms), &(&hub.SealerStruct{}).Internal); err != nil {
 		return fail(err)
 	}
 	if err := d.RPC().Register(hub.OperatorNamespace, h.OperatorAPI(), &(&hub.OperatorStruct{}).Internal); err != nil {

@@ -30,11 +30,14 @@ CREATE TABLE hub_sectors (
     comm_r BYTEA,
     comm_d BYTEA,
     precommit_state TEXT NOT NULL DEFAULT '',
+    precommit_msg TEXT NOT NULL DEFAULT '',   -- CID of the batch message carrying it
+    precommit_epoch BIGINT NOT NULL DEFAULT 0,-- the epoch it landed at
     persist_store TEXT NOT NULL DEFAULT '',
     seed BYTEA,
     seed_epoch BIGINT NOT NULL DEFAULT 0,
     proof BYTEA,
     proof_state TEXT NOT NULL DEFAULT '',
+    proof_msg TEXT NOT NULL DEFAULT '',
     abort_reason TEXT NOT NULL DEFAULT '',
     takeovers BIGINT NOT NULL DEFAULT 0,
     created_at BIGINT NOT NULL,
@@ -50,3 +53,23 @@ CREATE TABLE hub_workers (
     info TEXT NOT NULL,
     last_ping BIGINT NOT NULL
 );
+
+-- Chain messages the hub sends. A message is recorded, signed, before it
+-- is pushed, so a hub killed in between pushes the same message again
+-- rather than a second one.
+CREATE TABLE hub_messages (
+    cid TEXT PRIMARY KEY,
+    miner BIGINT NOT NULL,
+    kind TEXT NOT NULL,            -- precommit | provecommit
+    sender TEXT NOT NULL,
+    nonce BIGINT NOT NULL,
+    signed BYTEA NOT NULL,         -- the SignedMessage CBOR
+    sectors TEXT NOT NULL,         -- the sector numbers, comma-separated
+    state TEXT NOT NULL,           -- signed | pushed | landed | failed
+    exit_code BIGINT NOT NULL DEFAULT 0,
+    height BIGINT NOT NULL DEFAULT 0,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX hub_messages_by_state ON hub_messages (state);
+CREATE INDEX hub_messages_by_sender ON hub_messages (sender, nonce);

@@ -69,15 +69,17 @@ func KnownParentCacheDigest(g *Graph) (digest [32]byte, ok bool) {
 func trimCacheExt(name string) string { return name[:len(name)-len(".cache")] }
 
 // CreateParentCache computes every parent of g and writes the cache to path
-// (through path+".tmp", renamed once complete and synced), using up to
-// workers goroutines (runtime.NumCPU() if workers < 1). It returns the
-// file's SHA-256, computed on the way.
+// (through a temporary file of its own beside it, renamed once complete and
+// synced, so that several threads or processes creating the same cache at
+// once each rename a whole file), using up to workers goroutines
+// (runtime.NumCPU() if workers < 1). It returns the file's SHA-256,
+// computed on the way.
 func CreateParentCache(ctx context.Context, g *Graph, path string, workers int) (digest [32]byte, err error) {
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return digest, fmt.Errorf("create parent cache: %w", err)
 	}
+	tmp := f.Name()
 	defer func() {
 		if err != nil {
 			f.Close()

@@ -261,6 +261,10 @@ func addrList(key string, in []string, check func(address.Address) error) (bool,
 	return false, out, nil
 }
 
+// ParseAmount parses an amount as policy files write them: FIL by
+// default, or with a unit: "N attoFIL", "N nanoFIL", "N FIL".
+func ParseAmount(s string) (big.TokenAmount, error) { return amount("amount", s) }
+
 func amount(key, s string) (big.TokenAmount, error) {
 	s = strings.TrimSpace(s)
 	scale := big.NewInt(1)
