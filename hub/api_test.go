@@ -10,6 +10,7 @@ import (
 
 	"github.com/strata-sp/strata/hub"
 	"github.com/strata-sp/strata/rpc"
+	"github.com/strata-sp/strata/store/enginetest"
 )
 
 // TestAPI_WorkerTokenCannotOperate serves both APIs over JSON-RPC: a
@@ -18,7 +19,7 @@ import (
 func TestAPI_WorkerTokenCannotOperate(t *testing.T) {
 	ctx := context.Background()
 	c := &clock{t: time.Unix(1_700_000_000, 0)}
-	h := newHub(t, engines[0].open(t), c, &fixedTickets{})
+	h := newHub(t, enginetest.SQLite(t), c, &fixedTickets{})
 	secret, _ := rpc.NewSecret()
 	auth, _ := rpc.NewAuthority(secret)
 	srv, err := rpc.NewServer(rpc.ServerOptions{Auth: auth})

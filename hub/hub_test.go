@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -14,38 +13,8 @@ import (
 	"github.com/strata-sp/strata/proof"
 	"github.com/strata-sp/strata/rpc"
 	"github.com/strata-sp/strata/store"
-	"github.com/strata-sp/strata/store/postgres"
-	"github.com/strata-sp/strata/store/postgres/pgtest"
-	"github.com/strata-sp/strata/store/sqlite"
+	"github.com/strata-sp/strata/store/enginetest"
 )
-
-var engines = []struct {
-	name string
-	open func(t testing.TB) *store.DB
-}{
-	{"sqlite", func(t testing.TB) *store.DB {
-		db, err := sqlite.Open(context.Background(), sqlite.Options{Path: filepath.Join(t.TempDir(), "hub.db")})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = db.Close() })
-		return db
-	}},
-	{"postgres", func(t testing.TB) *store.DB {
-		db, err := postgres.Open(context.Background(), postgres.Options{URL: pgtest.NewDatabase(t)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = db.Close() })
-		return db
-	}},
-}
-
-func forEachEngine(t *testing.T, fn func(t *testing.T, db *store.DB)) {
-	for _, e := range engines {
-		t.Run(e.name, func(t *testing.T) { fn(t, e.open(t)) })
-	}
-}
 
 // clock is a settable clock.
 type clock struct {
@@ -89,7 +58,7 @@ func addMiner(t testing.TB, h *hub.Hub, actor, lo, hi uint64) {
 }
 
 func TestAllocate_RoundRobinAndFilters(t *testing.T) {
-	forEachEngine(t, func(t *testing.T, db *store.DB) {
+	enginetest.ForEach(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		c := &clock{t: time.Unix(1_700_000_000, 0)}
 		h := newHub(t, db, c, nil)
@@ -136,7 +105,7 @@ func TestAllocate_RoundRobinAndFilters(t *testing.T) {
 }
 
 func TestAllocate_ConcurrentWorkersGetDistinctNumbers(t *testing.T) {
-	forEachEngine(t, func(t *testing.T, db *store.DB) {
+	enginetest.ForEach(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		c := &clock{t: time.Unix(1_700_000_000, 0)}
 		h := newHub(t, db, c, nil)
@@ -172,7 +141,7 @@ func TestAllocate_ConcurrentWorkersGetDistinctNumbers(t *testing.T) {
 }
 
 func TestSector_LifecycleIdempotentSubmits(t *testing.T) {
-	forEachEngine(t, func(t *testing.T, db *store.DB) {
+	enginetest.ForEach(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		c := &clock{t: time.Unix(1_700_000_000, 0)}
 		tk := &fixedTickets{}
@@ -246,7 +215,7 @@ func TestSector_LifecycleIdempotentSubmits(t *testing.T) {
 }
 
 func TestLease_LapsedSectorIsTakenOver(t *testing.T) {
-	forEachEngine(t, func(t *testing.T, db *store.DB) {
+	enginetest.ForEach(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		c := &clock{t: time.Unix(1_700_000_000, 0)}
 		h := newHub(t, db, c, &fixedTickets{})

@@ -17,6 +17,7 @@ import (
 	"github.com/strata-sp/strata/proof/engine"
 	"github.com/strata-sp/strata/proof/seal"
 	"github.com/strata-sp/strata/proof/stage"
+	"github.com/strata-sp/strata/store/enginetest"
 	"github.com/strata-sp/strata/wallet"
 )
 
@@ -30,7 +31,7 @@ func TestMessenger_SealsOnDevnet(t *testing.T) {
 	ctx := context.Background()
 	f := devnettest.New(t)
 	c := &clock{t: time.Now()}
-	db := engines[0].open(t)
+	db := enginetest.SQLite(t)
 	h, err := hub.New(ctx, hub.Options{DB: db, Tickets: hub.ChainTickets{API: f.API, Lookback: 2}, Lease: time.Hour, Now: c.now})
 	if err != nil {
 		t.Fatal(err)

@@ -25,7 +25,7 @@ go vet ./...
 
 # Packages whose tests use PostgreSQL run verbosely, so the log shows each
 # PostgreSQL test running (pgtest fails rather than skips under make test).
-pg_pkgs=$(grep -rl --include='*_test.go' 'store/postgres/pgtest"' . | xargs -r -n1 dirname | sort -u | sed 's#^\.#github.com/strata-sp/strata#')
+pg_pkgs=$(grep -rlE --include='*_test.go' 'store/postgres/pgtest"|enginetest\.(ForEach|All|Postgres)' . | xargs -r -n1 dirname | sort -u | sed 's#^\.#github.com/strata-sp/strata#')
 all_pkgs=$(go list ./...)
 other_pkgs=$(comm -23 <(echo "$all_pkgs" | sort) <(echo "$pg_pkgs" | sort))
 race_pkgs=$other_pkgs

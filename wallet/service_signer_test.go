@@ -9,7 +9,7 @@ import (
 
 	"github.com/strata-sp/strata/fil/sig"
 	"github.com/strata-sp/strata/rpc"
-	"github.com/strata-sp/strata/store/sqlite"
+	"github.com/strata-sp/strata/store/enginetest"
 	"github.com/strata-sp/strata/wallet"
 	"github.com/strata-sp/strata/wallet/service"
 )
@@ -20,11 +20,7 @@ import (
 func remoteWith(t testing.TB, keys ...sig.PrivateKey) wallet.Remote {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, sqlite.Options{Path: filepath.Join(t.TempDir(), "wallet.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
+	db := enginetest.SQLite(t)
 	secret, _ := rpc.NewSecret()
 	auth, err := rpc.NewAuthority(secret)
 	if err != nil {

@@ -22,7 +22,7 @@ import (
 	"github.com/strata-sp/strata/proof/stage"
 	"github.com/strata-sp/strata/rpc"
 	"github.com/strata-sp/strata/store"
-	"github.com/strata-sp/strata/store/sqlite"
+	"github.com/strata-sp/strata/store/enginetest"
 	"github.com/strata-sp/strata/wallet"
 	"github.com/strata-sp/strata/worker"
 )
@@ -43,13 +43,10 @@ func newCluster(t *testing.T) *cluster {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &cluster{chain: devnettest.New(t), dir: t.TempDir()}
-	db, err := sqlite.Open(ctx, sqlite.Options{Path: filepath.Join(c.dir, "hub.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
+	db := enginetest.SQLite(t)
 	c.db = db
 	pol := devnet.DefaultGenesis().Policy
+	var err error
 	c.hub, err = hub.New(ctx, hub.Options{DB: db, Tickets: hub.ChainTickets{API: c.chain.API, Lookback: 2}, Lease: time.Minute})
 	if err != nil {
 		t.Fatal(err)

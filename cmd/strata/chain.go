@@ -117,25 +117,7 @@ func runChain(ctx context.Context, e *env, args []string) error {
 // and, for now, `strata devnet`.
 func runChainNode(ctx context.Context, e *env, process string, args []string) error {
 	cfg := defaultDevnetConfig()
-	fs := newFlags(process+" run", e)
-	var pf processFlags
-	addProcessFlags(fs, &pf, process)
-	flags := config.NewFlags(fs, cfg)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("%s run: unexpected argument %q", process, fs.Arg(0))
-	}
-	home, err := resolveHome(e, process, pf.home)
-	if err != nil {
-		return err
-	}
-	if pf.config != "" {
-		err = config.Load(cfg, pf.config, flags)
-	} else {
-		err = config.LoadOptional(cfg, home.ConfigPath(), flags)
-	}
+	home, err := loadProcess(e, process, cfg, args, nil)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"log/slog"
 	"path/filepath"
 
@@ -61,6 +62,35 @@ func addProcessFlags(fs interface {
 }, p *processFlags, process string) {
 	fs.StringVar(&p.home, "home", "", "home directory (default $STRATA_HOME/"+process+" or ~/.strata/"+process+")")
 	fs.StringVar(&p.config, "config", "", "config file (default config.toml in the home, if present)")
+}
+
+// loadProcess parses a process's run command line and loads its config
+// into cfg: defaults, then the file (--config, else config.toml in the
+// home, if present), then flags. extra adds flags of the command's own.
+func loadProcess(e *env, process string, cfg config.Validator, args []string, extra func(fs *flag.FlagSet)) (daemon.Home, error) {
+	fs := newFlags(process+" run", e)
+	var pf processFlags
+	addProcessFlags(fs, &pf, process)
+	if extra != nil {
+		extra(fs)
+	}
+	flags := config.NewFlags(fs, cfg)
+	if err := parse(fs, args); err != nil {
+		return daemon.Home{}, err
+	}
+	if fs.NArg() > 0 {
+		return daemon.Home{}, usagef("%s run: unexpected argument %q", process, fs.Arg(0))
+	}
+	home, err := resolveHome(e, process, pf.home)
+	if err != nil {
+		return daemon.Home{}, err
+	}
+	if pf.config != "" {
+		err = config.Load(cfg, pf.config, flags)
+	} else {
+		err = config.LoadOptional(cfg, home.ConfigPath(), flags)
+	}
+	return home, err
 }
 
 func runDevnet(ctx context.Context, e *env, args []string) error {

@@ -94,25 +94,7 @@ func hubCommand() *command {
 
 func runHubRun(ctx context.Context, e *env, args []string) error {
 	cfg := defaultHubConfig()
-	fs := newFlags("hub run", e)
-	var pf processFlags
-	addProcessFlags(fs, &pf, "hub")
-	flags := config.NewFlags(fs, cfg)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("hub run: unexpected argument %q", fs.Arg(0))
-	}
-	home, err := resolveHome(e, "hub", pf.home)
-	if err != nil {
-		return err
-	}
-	if pf.config != "" {
-		err = config.Load(cfg, pf.config, flags)
-	} else {
-		err = config.LoadOptional(cfg, home.ConfigPath(), flags)
-	}
+	home, err := loadProcess(e, "hub", cfg, args, nil)
 	if err != nil {
 		return err
 	}

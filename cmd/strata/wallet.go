@@ -318,26 +318,10 @@ func dialWalletChain(ctx context.Context, cfg *walletConfig, getenv func(string)
 
 func runWalletRun(ctx context.Context, e *env, args []string) error {
 	cfg := defaultWalletConfig()
-	fs := newFlags("wallet run", e)
-	var pf processFlags
-	addProcessFlags(fs, &pf, "wallet")
-	passFile := fs.String("passphrase-file", "", "file holding the keystore passphrase (overrides [Wallet] PassphraseFile)")
-	flags := config.NewFlags(fs, cfg)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("wallet run: unexpected argument %q", fs.Arg(0))
-	}
-	home, err := resolveHome(e, "wallet", pf.home)
-	if err != nil {
-		return err
-	}
-	if pf.config != "" {
-		err = config.Load(cfg, pf.config, flags)
-	} else {
-		err = config.LoadOptional(cfg, home.ConfigPath(), flags)
-	}
+	var passFile *string
+	home, err := loadProcess(e, "wallet", cfg, args, func(fs *flag.FlagSet) {
+		passFile = fs.String("passphrase-file", "", "file holding the keystore passphrase (overrides [Wallet] PassphraseFile)")
+	})
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/strata-sp/strata/fil/sig"
 	"github.com/strata-sp/strata/rpc"
 	"github.com/strata-sp/strata/store"
+	"github.com/strata-sp/strata/store/enginetest"
 	"github.com/strata-sp/strata/wallet"
 )
 
@@ -23,10 +24,10 @@ import (
 //
 //	go test -run='^$' -bench=Sign_RPC -benchtime=3s ./wallet/service
 func BenchmarkSign_RPC(b *testing.B) {
-	for _, e := range engines {
+	for _, e := range enginetest.All() {
 		for _, transport := range []string{"http", "ws"} {
 			for _, via := range []string{"api", "remote"} {
-				b.Run(e.name+"/"+transport+"/"+via, func(b *testing.B) { benchSign(b, e.open, transport, via) })
+				b.Run(e.Name+"/"+transport+"/"+via, func(b *testing.B) { benchSign(b, e.Open, transport, via) })
 			}
 		}
 	}

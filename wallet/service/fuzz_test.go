@@ -9,6 +9,7 @@ import (
 	"github.com/strata-sp/strata/fil/address"
 	"github.com/strata-sp/strata/fil/sig"
 	"github.com/strata-sp/strata/fil/types"
+	"github.com/strata-sp/strata/store/enginetest"
 	"github.com/strata-sp/strata/wallet"
 )
 
@@ -18,7 +19,7 @@ import (
 // exactly one audit entry, and a signature is only returned for a request
 // Decode accepts, by the named key, over the bytes asked for.
 func FuzzSign(f *testing.F) {
-	h := newHarness(f, engines[0].open(f))
+	h := newHarness(f, enginetest.SQLite(f))
 	m := msg(h.owner, minerA, actors.MinerSubmitWindowedPoSt, 1)
 	cb, _ := m.Serialize()
 	c := types.CID(cb)

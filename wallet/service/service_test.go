@@ -19,43 +19,11 @@ import (
 	"github.com/strata-sp/strata/fil/types"
 	"github.com/strata-sp/strata/rpc"
 	"github.com/strata-sp/strata/store"
-	"github.com/strata-sp/strata/store/postgres"
-	"github.com/strata-sp/strata/store/postgres/pgtest"
-	"github.com/strata-sp/strata/store/sqlite"
+	"github.com/strata-sp/strata/store/enginetest"
 	"github.com/strata-sp/strata/wallet"
 	"github.com/strata-sp/strata/wallet/keystore"
 	"github.com/strata-sp/strata/wallet/service"
 )
-
-// engines open a fresh database of each kind; every service test runs on
-// both.
-var engines = []struct {
-	name string
-	open func(t testing.TB) *store.DB
-}{
-	{"sqlite", func(t testing.TB) *store.DB {
-		db, err := sqlite.Open(context.Background(), sqlite.Options{Path: filepath.Join(t.TempDir(), "wallet.db")})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = db.Close() })
-		return db
-	}},
-	{"postgres", func(t testing.TB) *store.DB {
-		db, err := postgres.Open(context.Background(), postgres.Options{URL: pgtest.NewDatabase(t)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = db.Close() })
-		return db
-	}},
-}
-
-func forEachEngine(t *testing.T, fn func(t *testing.T, open func(testing.TB) *store.DB)) {
-	for _, e := range engines {
-		t.Run(e.name, func(t *testing.T) { fn(t, e.open) })
-	}
-}
 
 // harness is a wallet service behind a real JSON-RPC server on loopback.
 type harness struct {
@@ -180,9 +148,9 @@ func msg(from, to address.Address, method actors.MethodNum, nonce uint64) *types
 }
 
 func TestSign_ScopedTokenAcceptance(t *testing.T) {
-	forEachEngine(t, func(t *testing.T, open func(testing.TB) *store.DB) {
+	enginetest.ForEach(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		h := newHarness(t, open(t))
+		h := newHarness(t, db)
 		admin := h.client(t, h.adminToken(t))
 		tok, err := admin.TokenCreate(ctx, "sealing f01000", sealingPolicy(h.owner))
 		if err != nil {
@@ -305,9 +273,9 @@ func TestSign_ScopedTokenAcceptance(t *testing.T) {
 }
 
 func TestSign_BytesMustBeTheMessageCID(t *testing.T) {
-	forEachEngine(t, func(t *testing.T, open func(testing.TB) *store.DB) {
+	enginetest.ForEach(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		h := newHarness(t, open(t))
+		h := newHarness(t, db)
 		admin := h.client(t, h.adminToken(t))
 		m := msg(h.owner, minerA, actors.MinerSubmitWindowedPoSt, 1)
 		cb, _ := m.Serialize()
@@ -346,9 +314,8 @@ func TestSign_BytesMustBeTheMessageCID(t *testing.T) {
 }
 
 func TestToken_RevokedIsRefusedImmediately(t *testing.T) {
-	forEachEngine(t, func(t *testing.T, open func(testing.TB) *store.DB) {
+	enginetest.ForEach(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		db := open(t)
 		h := newHarness(t, db)
 		admin := h.client(t, h.adminToken(t))
 		tok, err := admin.TokenCreate(ctx, "to revoke", sealingPolicy(h.owner))
@@ -427,7 +394,7 @@ func TestToken_RevokedIsRefusedImmediately(t *testing.T) {
 
 func TestSign_TokensWithoutPolicy(t *testing.T) {
 	ctx := context.Background()
-	h := newHarness(t, engines[0].open(t))
+	h := newHarness(t, enginetest.SQLite(t))
 	m := msg(h.owner, minerA, actors.MinerSubmitWindowedPoSt, 1)
 	signTok, err := h.auth.NewToken([]rpc.Perm{rpc.PermRead, rpc.PermWrite, rpc.PermSign}, nil)
 	if err != nil {
@@ -462,7 +429,7 @@ func TestSign_TokensWithoutPolicy(t *testing.T) {
 
 func TestTokenCreate_BadPolicy(t *testing.T) {
 	ctx := context.Background()
-	h := newHarness(t, engines[0].open(t))
+	h := newHarness(t, enginetest.SQLite(t))
 	admin := h.client(t, h.adminToken(t))
 	for _, p := range []string{
 		``,
@@ -482,7 +449,7 @@ func TestTokenCreate_BadPolicy(t *testing.T) {
 
 func TestRateLimit(t *testing.T) {
 	ctx := context.Background()
-	h := newHarness(t, engines[0].open(t))
+	h := newHarness(t, enginetest.SQLite(t))
 	admin := h.client(t, h.adminToken(t))
 	// rate_limit is a top-level key: it goes before the first table.
 	pol := "rate_limit = \"2/1h\"\n" + sealingPolicy(h.owner)
@@ -503,9 +470,8 @@ func TestRateLimit(t *testing.T) {
 }
 
 func TestAudit_AppendOnly(t *testing.T) {
-	forEachEngine(t, func(t *testing.T, open func(testing.TB) *store.DB) {
+	enginetest.ForEach(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		db := open(t)
 		h := newHarness(t, db)
 		if _, err := wallet.SignMessage(ctx, h.svc, msg(h.owner, minerA, 5, 1)); err != nil {
 			t.Fatal(err)
@@ -526,7 +492,7 @@ func TestAudit_AppendOnly(t *testing.T) {
 // When the audit log cannot be written nothing is signed.
 func TestSign_NoAuditNoSignature(t *testing.T) {
 	ctx := context.Background()
-	db := engines[0].open(t)
+	db := enginetest.SQLite(t)
 	h := newHarness(t, db)
 	if _, err := db.ExecContext(ctx, `ALTER TABLE wallet_audit RENAME TO wallet_audit_gone`); err != nil {
 		t.Fatal(err)
@@ -538,9 +504,9 @@ func TestSign_NoAuditNoSignature(t *testing.T) {
 }
 
 func TestSign_Concurrent(t *testing.T) {
-	forEachEngine(t, func(t *testing.T, open func(testing.TB) *store.DB) {
+	enginetest.ForEach(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		h := newHarness(t, open(t))
+		h := newHarness(t, db)
 		admin := h.client(t, h.adminToken(t))
 		tok, err := admin.TokenCreate(ctx, "busy", sealingPolicy(h.owner))
 		if err != nil {
@@ -595,7 +561,7 @@ func TestSign_Concurrent(t *testing.T) {
 
 func TestKeys_ThroughRPC(t *testing.T) {
 	ctx := context.Background()
-	h := newHarness(t, engines[0].open(t))
+	h := newHarness(t, enginetest.SQLite(t))
 	admin := h.client(t, h.adminToken(t))
 	a, err := admin.New(ctx, "bls")
 	if err != nil || a.Protocol() != address.BLS {
@@ -646,9 +612,9 @@ func TestKeys_ThroughRPC(t *testing.T) {
 // a hostile caller can send) is refused and recorded, and the requests
 // written in the same batch are not lost with it.
 func TestAudit_HostileKind(t *testing.T) {
-	forEachEngine(t, func(t *testing.T, open func(testing.TB) *store.DB) {
+	enginetest.ForEach(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		h := newHarness(t, open(t))
+		h := newHarness(t, db)
 		kind := wallet.MsgType("\x00" + strings.Repeat("é", 40))
 		var wg sync.WaitGroup
 		errs := make(chan error, 40)
