@@ -9,8 +9,10 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"math"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/strata-sp/strata/chain"
@@ -91,6 +93,12 @@ type Hub struct {
 	lease   time.Duration
 	log     *slog.Logger
 	now     func() time.Time
+
+	allocMu   sync.Mutex
+	reports   chan *report
+	quit      chan struct{}
+	closeOnce sync.Once
+	stopped   chan struct{}
 }
 
 // New migrates the hub's schema and returns the Hub.
@@ -101,7 +109,8 @@ func New(ctx context.Context, o Options) (*Hub, error) {
 	if _, err := o.DB.Migrate(ctx, "hub", Migrations()); err != nil {
 		return nil, fmt.Errorf("hub: %w", err)
 	}
-	h := &Hub{db: o.DB, tickets: o.Tickets, lease: o.Lease, log: o.Logger, now: o.Now}
+	h := &Hub{db: o.DB, tickets: o.Tickets, lease: o.Lease, log: o.Logger, now: o.Now,
+		reports: make(chan *report), quit: make(chan struct{}), stopped: make(chan struct{})}
 	if h.lease <= 0 {
 		h.lease = 5 * time.Minute
 	}
@@ -111,7 +120,17 @@ func New(ctx context.Context, o Options) (*Hub, error) {
 	if h.now == nil {
 		h.now = time.Now
 	}
+	go func() { defer close(h.stopped); h.writeReports() }()
 	return h, nil
+}
+
+// Close stops the hub's report writer after the batch in flight; later
+// reports fail as transient.
+func (h *Hub) Close() {
+	h.closeOnce.Do(func() {
+		close(h.quit)
+		<-h.stopped
+	})
 }
 
 // Miner is a miner the hub seals for.
@@ -228,6 +247,11 @@ func (h *Hub) AllocateSector(ctx context.Context, spec AllocateSectorSpec) (*All
 	if spec.Worker == "" {
 		return nil, rpc.Errorf(rpc.KindInvalid, "allocate: the spec names no worker")
 	}
+	// Allocations all update the same few miner rows: in this process
+	// they take turns here rather than fail PostgreSQL's serializable
+	// check and retry (hub processes sharing a database still retry).
+	h.allocMu.Lock()
+	defer h.allocMu.Unlock()
 	now := h.now()
 	until := now.Add(h.lease)
 	var out *AllocatedSector
@@ -298,7 +322,7 @@ func allowed(spec AllocateSectorSpec, miner uint64, p proof.SealProof) bool {
 // takeOver gives the worker the oldest lapsed sector it may seal.
 func (h *Hub) takeOver(ctx context.Context, tx *sql.Tx, spec AllocateSectorSpec, now, until time.Time) (*AllocatedSector, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT miner, number, proof_type, state, worker, location FROM hub_sectors
-		WHERE state NOT IN ($1, $2) AND lease_until < $3 ORDER BY lease_until, miner, number`,
+		WHERE lease_until < $3 AND state NOT IN ($1, $2) ORDER BY lease_until, miner, number LIMIT 1000`,
 		string(StateFinalized), string(StateAborted), now.UnixNano())
 	if err != nil {
 		return nil, err
@@ -358,6 +382,9 @@ func getSector(ctx context.Context, tx *sql.Tx, id SectorID) (*sectorRow, error)
 	return &r, err
 }
 
+// noLease is the lease_until of a finalized or aborted sector.
+const noLease = math.MaxInt64
+
 // owned checks that worker holds the sector, and renews its lease.
 func (h *Hub) owned(ctx context.Context, tx *sql.Tx, id SectorID, worker string) (*sectorRow, error) {
 	r, err := getSector(ctx, tx, id)
@@ -368,6 +395,9 @@ func (h *Hub) owned(ctx context.Context, tx *sql.Tx, id SectorID, worker string)
 		return nil, rpc.Errorf(rpc.KindConflict, "sector %s is held by worker %q, not %q (its lease lapsed and it was taken over)", id, r.worker, worker)
 	}
 	now := h.now()
+	if r.state.Terminal() {
+		return r, nil
+	}
 	if _, err := tx.ExecContext(ctx, `UPDATE hub_sectors SET lease_until = $1, updated_at = $2 WHERE miner = $3 AND number = $4`,
 		now.Add(h.lease).UnixNano(), now.UnixNano(), int64(id.Miner), int64(id.Number)); err != nil {
 		return nil, err
@@ -458,32 +488,26 @@ func (h *Hub) SubmitPreCommit(ctx context.Context, worker string, id SectorID, i
 	return resp, err
 }
 
-// PollPreCommitState reports where the sector's pre-commit is.
+// PollPreCommitState reports where the sector's pre-commit is. It only
+// reads.
 func (h *Hub) PollPreCommitState(ctx context.Context, id SectorID) (PollResp, error) {
-	var resp PollResp
-	err := h.tx(ctx, func(tx *sql.Tx) error {
-		r, err := getSector(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		var pcs string
-		if err := tx.QueryRowContext(ctx, `SELECT precommit_state FROM hub_sectors WHERE miner = $1 AND number = $2`,
-			int64(id.Miner), int64(id.Number)).Scan(&pcs); err != nil {
-			return err
-		}
-		switch {
-		case r.state == StateAborted:
-			resp = PollResp{State: OnChainShouldAbort, Desc: r.abort}
-		case r.state == StateAllocated:
-			resp = PollResp{State: OnChainNotFound, Desc: "nothing was submitted"}
-		case pcs == "":
-			resp = PollResp{State: OnChainPending}
-		default:
-			resp = PollResp{State: OnChainState(pcs)}
-		}
-		return nil
-	})
-	return resp, err
+	var st, pcs, abort string
+	err := h.db.QueryRowContext(ctx, `SELECT state, precommit_state, abort_reason FROM hub_sectors WHERE miner = $1 AND number = $2`,
+		int64(id.Miner), int64(id.Number)).Scan(&st, &pcs, &abort)
+	if errors.Is(err, sql.ErrNoRows) {
+		return PollResp{}, rpc.Errorf(rpc.KindNotFound, "sector %s is not on this hub", id)
+	} else if err != nil {
+		return PollResp{}, asRPC(err)
+	}
+	switch {
+	case State(st) == StateAborted:
+		return PollResp{State: OnChainShouldAbort, Desc: abort}, nil
+	case State(st) == StateAllocated:
+		return PollResp{State: OnChainNotFound, Desc: "nothing was submitted"}, nil
+	case pcs == "":
+		return PollResp{State: OnChainPending}, nil
+	}
+	return PollResp{State: OnChainState(pcs), Desc: abort}, nil
 }
 
 // SubmitPersisted records the persist store holding the sector's sealed
@@ -516,33 +540,113 @@ func (h *Hub) SubmitPersisted(ctx context.Context, worker string, id SectorID, s
 
 // ReportState records a transition of the worker's state machine and
 // renews the lease. The answer tells the worker to abort when the sector
-// was aborted by the operator or taken over by another worker.
+// was aborted by the operator or taken over by another worker. It is the
+// call workers make most: concurrent reports are written together, one
+// UPDATE each in a shared transaction (group commit), and each call
+// returns once its own is committed.
 func (h *Hub) ReportState(ctx context.Context, id SectorID, rep StateReport) (SectorStateResp, error) {
-	resp := SectorStateResp{ID: id}
-	err := h.tx(ctx, func(tx *sql.Tx) error {
-		r, err := getSector(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if r.worker != rep.Worker {
-			resp.AbortReason = fmt.Sprintf("the sector now belongs to worker %q", r.worker)
-			return nil
-		}
-		resp.Finalized = r.state == StateFinalized
-		if r.state == StateAborted {
-			resp.AbortReason = r.abort
-			return nil
-		}
-		now := h.now()
-		_, err = tx.ExecContext(ctx, `UPDATE hub_sectors SET worker_state = $1, location = CASE WHEN $2 = '' THEN location ELSE $2 END,
-			lease_until = $3, updated_at = $4 WHERE miner = $5 AND number = $6`,
-			rep.Change.Next, rep.Location, now.Add(h.lease).UnixNano(), now.UnixNano(), int64(id.Miner), int64(id.Number))
-		return err
-	})
-	if err == nil && rep.Failure != nil {
+	req := &report{id: id, rep: rep, done: make(chan struct{})}
+	select {
+	case h.reports <- req:
+	case <-h.quit:
+		return SectorStateResp{}, rpc.Errorf(rpc.KindTransient, "the hub is shutting down")
+	case <-ctx.Done():
+		return SectorStateResp{}, rpc.Errorf(rpc.KindTransient, "report state: %w", ctx.Err())
+	}
+	<-req.done
+	if req.err == nil && rep.Failure != nil {
 		h.log.Warn("worker reports a failure", "sector", id, "worker", rep.Worker, "level", rep.Failure.Level, "desc", rep.Failure.Desc)
 	}
-	return resp, err
+	return req.resp, req.err
+}
+
+// report is one ReportState waiting for the writer.
+type report struct {
+	id   SectorID
+	rep  StateReport
+	resp SectorStateResp
+	err  error
+	done chan struct{}
+}
+
+// maxReportBatch bounds the reports written in one transaction.
+const maxReportBatch = 256
+
+// writeReports is the ReportState writer: it takes the reports waiting,
+// writes them in one transaction and answers each.
+func (h *Hub) writeReports() {
+	batch := make([]*report, 0, maxReportBatch)
+	for {
+		select {
+		case first := <-h.reports:
+			batch = append(batch[:0], first)
+		case <-h.quit:
+			return
+		}
+	more:
+		for len(batch) < maxReportBatch {
+			select {
+			case r := <-h.reports:
+				batch = append(batch, r)
+			default:
+				break more
+			}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		err := h.tx(ctx, func(tx *sql.Tx) error {
+			for _, r := range batch {
+				if err := h.applyReport(ctx, tx, r); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil && len(batch) > 1 {
+			// One report's failure must not fail the others: alone, each.
+			for _, r := range batch {
+				r.err = h.tx(ctx, func(tx *sql.Tx) error { return h.applyReport(ctx, tx, r) })
+			}
+		} else {
+			for _, r := range batch {
+				r.err = err
+			}
+		}
+		cancel()
+		for _, r := range batch {
+			close(r.done)
+		}
+	}
+}
+
+func (h *Hub) applyReport(ctx context.Context, tx *sql.Tx, r *report) error {
+	now := h.now()
+	r.resp = SectorStateResp{ID: r.id}
+	var st string
+	err := tx.QueryRowContext(ctx, `UPDATE hub_sectors SET worker_state = $1, location = CASE WHEN $2 = '' THEN location ELSE $2 END,
+		lease_until = $3, updated_at = $4 WHERE miner = $5 AND number = $6 AND worker = $7 AND state NOT IN ($8, $9) RETURNING state`,
+		r.rep.Change.Next, r.rep.Location, now.Add(h.lease).UnixNano(), now.UnixNano(), int64(r.id.Miner), int64(r.id.Number),
+		r.rep.Worker, string(StateAborted), string(StateFinalized)).Scan(&st)
+	if errors.Is(err, sql.ErrNoRows) {
+		// Not this worker's, aborted, or unknown: say which.
+		sr, err := getSector(ctx, tx, r.id)
+		var re *rpc.Error
+		if errors.As(err, &re) {
+			r.err = err // unknown sector: this report's answer, not the batch's
+			return nil
+		} else if err != nil {
+			return err
+		}
+		st = string(sr.state)
+		if sr.worker != r.rep.Worker {
+			r.resp.AbortReason = fmt.Sprintf("the sector now belongs to worker %q", sr.worker)
+		} else {
+			r.resp.AbortReason = sr.abort
+		}
+	} else if err != nil {
+		return err
+	}
+	r.resp.Finalized = State(st) == StateFinalized
+	return nil
 }
 
 // ReportFinalized marks the sector done after its proof landed.
@@ -559,8 +663,8 @@ func (h *Hub) ReportFinalized(ctx context.Context, worker string, id SectorID) e
 		default:
 			return rpc.Errorf(rpc.KindConflict, "sector %s is %s, not proven on chain", id, r.state)
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE hub_sectors SET state = $1, updated_at = $2 WHERE miner = $3 AND number = $4`,
-			string(StateFinalized), h.now().UnixNano(), int64(id.Miner), int64(id.Number))
+		_, err = tx.ExecContext(ctx, `UPDATE hub_sectors SET state = $1, lease_until = $2, updated_at = $3 WHERE miner = $4 AND number = $5`,
+			string(StateFinalized), int64(noLease), h.now().UnixNano(), int64(id.Miner), int64(id.Number))
 		return err
 	})
 }
@@ -578,8 +682,8 @@ func (h *Hub) ReportAborted(ctx context.Context, worker string, id SectorID, rea
 		if r.state.Terminal() {
 			return rpc.Errorf(rpc.KindConflict, "sector %s is %s", id, r.state)
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE hub_sectors SET state = $1, abort_reason = $2, updated_at = $3 WHERE miner = $4 AND number = $5`,
-			string(StateAborted), reason, h.now().UnixNano(), int64(id.Miner), int64(id.Number))
+		_, err = tx.ExecContext(ctx, `UPDATE hub_sectors SET state = $1, abort_reason = $2, lease_until = $3, updated_at = $4 WHERE miner = $5 AND number = $6`,
+			string(StateAborted), reason, int64(noLease), h.now().UnixNano(), int64(id.Miner), int64(id.Number))
 		return err
 	})
 	if err == nil {

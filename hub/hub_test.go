@@ -46,6 +46,7 @@ func newHub(t testing.TB, db *store.DB, c *clock, tk hub.TicketSource) *hub.Hub 
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(h.Close)
 	return h
 }
 

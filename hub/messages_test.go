@@ -36,6 +36,7 @@ func TestMessenger_SealsOnDevnet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(h.Close)
 	if err := h.AddMiner(ctx, hub.Miner{Actor: f.Miner, ProofType: proof.StackedDrg2KiBV1_1, Worker: f.Worker}); err != nil {
 		t.Fatal(err)
 	}

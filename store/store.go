@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -74,6 +75,15 @@ type DB struct {
 	retry   RetryPolicy
 
 	retries atomic.Int64
+	// wmu makes this process's writers take turns in Go, for engines with
+	// a single writer (SQLite), whose busy handler would otherwise sleep.
+	wmu *sync.Mutex
+}
+
+// SingleWriter is implemented by a Dialect whose database admits one
+// writing transaction at a time (SQLite).
+type SingleWriter interface {
+	SingleWriter() bool
 }
 
 // New wraps an open *sql.DB. Engine packages call it; others use their Open.
@@ -91,7 +101,11 @@ func New(db *sql.DB, d Dialect, log *slog.Logger, retry RetryPolicy) *DB {
 	if retry.MaxDelay <= 0 {
 		retry.MaxDelay = def.MaxDelay
 	}
-	return &DB{db: db, dialect: d, log: log, retry: retry}
+	out := &DB{db: db, dialect: d, log: log, retry: retry}
+	if sw, ok := d.(SingleWriter); ok && sw.SingleWriter() {
+		out.wmu = &sync.Mutex{}
+	}
+	return out
 }
 
 // SQL returns the underlying *sql.DB, for queries outside a transaction.
@@ -109,8 +123,14 @@ func (d *DB) Ping(ctx context.Context) error { return d.db.PingContext(ctx) }
 // Close closes the database.
 func (d *DB) Close() error { return d.db.Close() }
 
-// ExecContext runs a statement outside a transaction.
+// ExecContext runs a statement outside a transaction. With a
+// single-writer engine it waits its turn among this process's writers; so
+// must never be called from inside a Tx callback (use the tx).
 func (d *DB) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if d.wmu != nil {
+		d.wmu.Lock()
+		defer d.wmu.Unlock()
+	}
 	return d.db.ExecContext(ctx, q, args...)
 }
 
@@ -129,7 +149,10 @@ func (d *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return d.TxWith(ctx, TxOptions{}, fn)
 }
 
-// TxWith runs fn in a transaction and commits it. If fn returns an error or
+// TxWith runs fn in a transaction and commits it. With a single-writer
+// engine, a transaction that is not ReadOnly waits its turn among this
+// process's writers first, so fn must not call the DB's own Tx or
+// ExecContext. If fn returns an error or
 // panics, the transaction rolls back (and the panic goes on). If fn or the
 // commit fails with a retryable error (busy, serialization failure,
 // deadlock), the whole transaction runs again after a backoff, so fn must
@@ -159,6 +182,10 @@ func (d *DB) TxWith(ctx context.Context, opts TxOptions, fn func(tx *sql.Tx) err
 }
 
 func (d *DB) once(ctx context.Context, opts TxOptions, fn func(tx *sql.Tx) error) (err error) {
+	if d.wmu != nil && !opts.ReadOnly {
+		d.wmu.Lock()
+		defer d.wmu.Unlock()
+	}
 	tx, err := d.db.BeginTx(ctx, d.dialect.TxOptions(opts))
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)

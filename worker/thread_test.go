@@ -51,6 +51,7 @@ func newCluster(t *testing.T) *cluster {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(c.hub.Close)
 	if err := c.hub.AddMiner(ctx, hub.Miner{Actor: c.chain.Miner, ProofType: proof.StackedDrg2KiBV1_1, Worker: c.chain.Worker}); err != nil {
 		t.Fatal(err)
 	}

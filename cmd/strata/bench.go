@@ -25,7 +25,7 @@ import (
 func benchCommand() *command {
 	return &command{
 		name:    "bench",
-		summary: "measure this machine: bench seal|wallet",
+		summary: "measure this machine: bench seal|wallet|hub",
 		subs: []*command{{
 			name:    "seal",
 			summary: "seal a sector of random data with the built-in engine, timing each stage",
@@ -36,6 +36,11 @@ func benchCommand() *command {
 			summary: "sign chain messages through a running wallet with a scoped token, against bare signing",
 			usage:   "[--home DIR] [--duration 10s] [--callers 16] [--http] [--json]",
 			run:     runBenchWallet,
+		}, {
+			name:    "hub",
+			summary: "simulate workers calling the hub's Sealer API over loopback against a hub holding many sectors",
+			usage:   "[--workers 500] [--threads 4] [--sectors 100000] [--duration 10s] [--postgres URL] [--json]",
+			run:     runBenchHub,
 		}},
 	}
 }

@@ -122,6 +122,7 @@ func runHubRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fail(err)
 	}
+	defer h.Close()
 	var ms *hub.Messenger
 	if chainAPI != nil {
 		var feeCap big.TokenAmount

@@ -15,7 +15,8 @@ CREATE TABLE hub_miners (
 
 -- One row per allocated sector. lease_until is when the worker holding it
 -- must have reported or pinged again; after it the sector may be taken
--- over.
+-- over. A finalized or aborted sector's lease_until is the largest BIGINT,
+-- so the lapsed-lease scan (an index range below now) never reads it.
 CREATE TABLE hub_sectors (
     miner BIGINT NOT NULL,
     number BIGINT NOT NULL,
@@ -44,7 +45,7 @@ CREATE TABLE hub_sectors (
     updated_at BIGINT NOT NULL,
     PRIMARY KEY (miner, number)
 );
-CREATE INDEX hub_sectors_by_lease ON hub_sectors (state, lease_until);
+CREATE INDEX hub_sectors_by_lease ON hub_sectors (lease_until);
 CREATE INDEX hub_sectors_by_worker ON hub_sectors (worker, state);
 
 -- Workers as they last said they were.

@@ -81,6 +81,10 @@ var _ store.Dialect = Dialect{}
 // Name implements store.Dialect.
 func (Dialect) Name() string { return "sqlite" }
 
+// SingleWriter implements store.SingleWriter: SQLite has one writer at a
+// time, so the store queues this process's writers in Go.
+func (Dialect) SingleWriter() bool { return true }
+
 // Retryable implements store.Dialect: SQLITE_BUSY and SQLITE_LOCKED, with
 // any extended code.
 func (Dialect) Retryable(err error) bool {
