@@ -53,8 +53,38 @@ func TestAPI_WorkerTokenCannotOperate(t *testing.T) {
 	workerS, workerO := dial(rpc.PermWrite)
 	_, adminO := dial(rpc.PermAdmin)
 
+	// A token bound to worker w2 acts only as w2.
+	w2tok, _ := auth.NewToken([]rpc.Perm{rpc.PermRead, rpc.PermWrite}, map[string]any{hub.WorkerClaim: "w2"})
+	var w2S hub.SealerStruct
+	closer, err := rpc.NewClient(ctx, hs.URL+rpc.Path, hub.Namespace, &w2S.Internal, rpc.ClientOptions{Token: w2tok})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closer()
+	if err := w2S.Internal.Ping(ctx, hub.WorkerInfo{Name: "w1"}); !errors.Is(err, rpc.ErrPermission) {
+		t.Errorf("w2's token pinging as w1: %v", err)
+	}
+	if _, err := w2S.Internal.AllocateSector(ctx, hub.AllocateSectorSpec{Worker: "w1"}); !errors.Is(err, rpc.ErrPermission) {
+		t.Errorf("w2's token allocating as w1: %v", err)
+	}
+	if err := w2S.Internal.Ping(ctx, hub.WorkerInfo{Name: "w2"}); err != nil {
+		t.Errorf("w2's token pinging as w2: %v", err)
+	}
 	if err := workerO.Internal.MinersAdd(ctx, hub.Miner{Actor: 1000}); !errors.Is(err, rpc.ErrPermission) {
 		t.Errorf("worker token adding a miner: %v", err)
+	}
+	for name, call := range map[string]func() error{
+		"Sectors":       func() error { _, err := workerO.Internal.Sectors(ctx, hub.SectorFilter{}); return err },
+		"SectorsAbort":  func() error { return workerO.Internal.SectorsAbort(ctx, hub.SectorID{Miner: 1000}, "x") },
+		"SectorsResume": func() error { _, err := workerO.Internal.SectorsResume(ctx, hub.SectorID{Miner: 1000}); return err },
+		"Workers":       func() error { _, err := workerO.Internal.Workers(ctx); return err },
+		"Messages":      func() error { _, err := workerO.Internal.Messages(ctx, hub.MessageFilter{}); return err },
+		"PiecesAdd":     func() error { _, err := workerO.Internal.PiecesAdd(ctx, hub.PieceSpec{}); return err },
+		"PiecesList":    func() error { _, err := workerO.Internal.PiecesList(ctx, hub.PieceFilter{}); return err },
+	} {
+		if err := call(); !errors.Is(err, rpc.ErrPermission) {
+			t.Errorf("worker token calling Hub.%s: %v", name, err)
+		}
 	}
 	addMiner(t, h, 1000, 0, 0)
 	ms, err := adminO.Internal.MinersList(ctx)
@@ -69,7 +99,7 @@ func TestAPI_WorkerTokenCannotOperate(t *testing.T) {
 	if err != nil || len(tk.Ticket) != 32 {
 		t.Fatalf("AssignTicket: %+v, %v", tk, err)
 	}
-	r, err := workerS.Internal.SubmitPreCommit(ctx, "w1", s.ID, hub.PreCommitInfo{CommR: [32]byte{1}, CommD: [32]byte{2}, Ticket: tk})
+	r, err := workerS.Internal.SubmitPreCommit(ctx, "w1", s.ID, hub.PreCommitInfo{CommR: [32]byte{1}, CommD: ccCommD(t), Ticket: tk})
 	if err != nil || r.Res != hub.Accepted {
 		t.Fatalf("SubmitPreCommit: %+v, %v", r, err)
 	}

@@ -2,6 +2,7 @@ package hub
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"embed"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/strata-sp/strata/chain"
 	"github.com/strata-sp/strata/chain/types"
@@ -86,7 +88,10 @@ type Options struct {
 
 // Hub is the sector manager's core over its store. It is safe for
 // concurrent use, and several hub processes may share one PostgreSQL
-// store: every change is a serializable transaction.
+// store: every change that reads before it writes is a serializable
+// transaction, and the others (state reports and pings on PostgreSQL) are
+// single conditional statements, atomic at any isolation level (see
+// writeStatements).
 type Hub struct {
 	db      *store.DB
 	tickets TicketSource
@@ -94,12 +99,19 @@ type Hub struct {
 	log     *slog.Logger
 	now     func() time.Time
 
-	allocMu   sync.Mutex
-	reports   chan *report
+	allocMu sync.Mutex
+	// writes feed the writers of ReportState and Ping, one channel per
+	// writer; a worker's writes all go to the same one (see submit).
+	writes    []chan *write
 	quit      chan struct{}
 	closeOnce sync.Once
-	stopped   chan struct{}
+	writers   sync.WaitGroup
 }
+
+// pgWriters is how many writers run on a PostgreSQL store: each waits for
+// one round trip at a time, so several keep the database busy. SQLite
+// admits one writer, and has one.
+const pgWriters = 4
 
 // New migrates the hub's schema and returns the Hub.
 func New(ctx context.Context, o Options) (*Hub, error) {
@@ -109,8 +121,7 @@ func New(ctx context.Context, o Options) (*Hub, error) {
 	if _, err := o.DB.Migrate(ctx, "hub", Migrations()); err != nil {
 		return nil, fmt.Errorf("hub: %w", err)
 	}
-	h := &Hub{db: o.DB, tickets: o.Tickets, lease: o.Lease, log: o.Logger, now: o.Now,
-		reports: make(chan *report), quit: make(chan struct{}), stopped: make(chan struct{})}
+	h := &Hub{db: o.DB, tickets: o.Tickets, lease: o.Lease, log: o.Logger, now: o.Now, quit: make(chan struct{})}
 	if h.lease <= 0 {
 		h.lease = 5 * time.Minute
 	}
@@ -120,16 +131,35 @@ func New(ctx context.Context, o Options) (*Hub, error) {
 	if h.now == nil {
 		h.now = time.Now
 	}
-	go func() { defer close(h.stopped); h.writeReports() }()
+	// Workers could not report or ping while no hub ran: their leases are
+	// renewed from now rather than lapsing the moment the hub is back.
+	now := h.now()
+	if _, err := o.DB.ExecContext(ctx, `UPDATE hub_sectors SET lease_until = $1 WHERE lease_until < $1 AND state NOT IN ($2, $3)`,
+		now.Add(h.lease).UnixNano(), string(StateFinalized), string(StateAborted)); err != nil {
+		return nil, fmt.Errorf("hub: renew leases at start: %w", err)
+	}
+	n := pgWriters
+	if h.db.SingleWriter() {
+		n = 1
+	}
+	h.writes = make([]chan *write, n)
+	for i := range h.writes {
+		// Buffered: a caller hands its write over without waiting for the
+		// writer to take it, and the writer gathers a batch without waking
+		// each caller in turn.
+		h.writes[i] = make(chan *write, maxWriteBatch)
+		h.writers.Add(1)
+		go h.writeLoop(h.writes[i])
+	}
 	return h, nil
 }
 
-// Close stops the hub's report writer after the batch in flight; later
-// reports fail as transient.
+// Close stops the hub's writers after the batches in flight; later
+// reports and pings fail as transient.
 func (h *Hub) Close() {
 	h.closeOnce.Do(func() {
 		close(h.quit)
-		<-h.stopped
+		h.writers.Wait()
 	})
 }
 
@@ -348,6 +378,16 @@ func (h *Hub) takeOver(ctx context.Context, tx *sql.Tx, spec AllocateSectorSpec,
 	if err := rows.Err(); err != nil || found == nil {
 		return nil, err
 	}
+	if found.State == StatePersisted {
+		// Its persisted copy may be proven as it is: say what the new
+		// worker needs for that.
+		r, err := getSector(ctx, tx, found.ID)
+		if err != nil {
+			return nil, err
+		}
+		found.Ticket = &Ticket{Ticket: r.ticket, Epoch: r.ticketEp}
+		found.CommR, found.CommD, found.PersistedTo = r.commR, r.commD, r.persist
+	}
 	if _, err := tx.ExecContext(ctx, `UPDATE hub_sectors SET worker = $1, lease_until = $2, takeovers = takeovers + 1, updated_at = $3
 		WHERE miner = $4 AND number = $5`, spec.Worker, until.UnixNano(), now.UnixNano(), int64(found.ID.Miner), int64(found.ID.Number)); err != nil {
 		return nil, err
@@ -367,37 +407,64 @@ type sectorRow struct {
 	persist    string
 	abort      string
 	leaseUntil int64
+	proof      proof.SealProof
+	// dealsAcquired: the sector's pieces are fixed.
+	dealsAcquired bool
+}
+
+// sectorRowCols are the columns scanSectorRow reads.
+const sectorRowCols = `state, worker, ticket, ticket_epoch, comm_r, comm_d, persist_store, abort_reason, lease_until, proof_type, deals_acquired`
+
+func scanSectorRow(row *sql.Row) (*sectorRow, error) {
+	var r sectorRow
+	var st string
+	var pt int64
+	err := row.Scan(&st, &r.worker, &r.ticket, &r.ticketEp, &r.commR, &r.commD, &r.persist, &r.abort, &r.leaseUntil, &pt, &r.dealsAcquired)
+	r.proof = proof.SealProof(pt)
+	r.state = State(st)
+	return &r, err
 }
 
 func getSector(ctx context.Context, tx *sql.Tx, id SectorID) (*sectorRow, error) {
-	var r sectorRow
-	var st string
-	err := tx.QueryRowContext(ctx, `SELECT state, worker, ticket, ticket_epoch, comm_r, comm_d, persist_store, abort_reason, lease_until
-		FROM hub_sectors WHERE miner = $1 AND number = $2`, int64(id.Miner), int64(id.Number)).
-		Scan(&st, &r.worker, &r.ticket, &r.ticketEp, &r.commR, &r.commD, &r.persist, &r.abort, &r.leaseUntil)
+	r, err := scanSectorRow(tx.QueryRowContext(ctx, `SELECT `+sectorRowCols+` FROM hub_sectors WHERE miner = $1 AND number = $2`,
+		int64(id.Miner), int64(id.Number)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, rpc.Errorf(rpc.KindNotFound, "sector %s is not on this hub", id)
 	}
-	r.state = State(st)
-	return &r, err
+	return r, err
 }
 
 // noLease is the lease_until of a finalized or aborted sector.
 const noLease = math.MaxInt64
 
 // owned checks that worker holds the sector, and renews its lease.
+//
+// The common case, a sector the worker holds and still works on, is one
+// statement: the renewal, conditional on the holder, returning the row.
+// Besides a round trip, that saves PostgreSQL's serializable transactions
+// most of their conflicts with the pings and reports that renew the same
+// lease meanwhile: the transaction's snapshot is taken by the statement
+// that writes the row, not one round trip before it.
 func (h *Hub) owned(ctx context.Context, tx *sql.Tx, id SectorID, worker string) (*sectorRow, error) {
-	r, err := getSector(ctx, tx, id)
+	now := h.now()
+	r, err := scanSectorRow(h.db.QueryRow(ctx, tx, `UPDATE hub_sectors SET lease_until = $1, updated_at = $2
+		WHERE miner = $3 AND number = $4 AND worker = $5 AND state NOT IN ($6, $7) RETURNING `+sectorRowCols,
+		now.Add(h.lease).UnixNano(), now.UnixNano(), int64(id.Miner), int64(id.Number), worker, string(StateFinalized), string(StateAborted)))
+	if !errors.Is(err, sql.ErrNoRows) {
+		return r, err
+	}
+	// Another worker's, finalized, aborted or unknown: say which.
+	r, err = getSector(ctx, tx, id)
 	if err != nil {
 		return nil, err
 	}
 	if r.worker != worker {
 		return nil, rpc.Errorf(rpc.KindConflict, "sector %s is held by worker %q, not %q (its lease lapsed and it was taken over)", id, r.worker, worker)
 	}
-	now := h.now()
 	if r.state.Terminal() {
 		return r, nil
 	}
+	// Not reached in one transaction, which sees the row the UPDATE saw.
 	if _, err := tx.ExecContext(ctx, `UPDATE hub_sectors SET lease_until = $1, updated_at = $2 WHERE miner = $3 AND number = $4`,
 		now.Add(h.lease).UnixNano(), now.UnixNano(), int64(id.Miner), int64(id.Number)); err != nil {
 		return nil, err
@@ -479,6 +546,11 @@ func (h *Hub) SubmitPreCommit(ctx context.Context, worker string, id SectorID, i
 			}
 			return nil
 		}
+		why, err := h.checkCommD(ctx, tx, id, r, info.CommD)
+		if err != nil || why != "" {
+			resp = SubmitResp{Res: Rejected, Desc: why}
+			return err
+		}
 		_, err = tx.ExecContext(ctx, `UPDATE hub_sectors SET comm_r = $1, comm_d = $2, state = $3, precommit_state = $4, updated_at = $5
 			WHERE miner = $6 AND number = $7`, info.CommR[:], info.CommD[:], string(StatePreCommitSubmitted), string(OnChainPending),
 			h.now().UnixNano(), int64(id.Miner), int64(id.Number))
@@ -492,7 +564,7 @@ func (h *Hub) SubmitPreCommit(ctx context.Context, worker string, id SectorID, i
 // reads.
 func (h *Hub) PollPreCommitState(ctx context.Context, id SectorID) (PollResp, error) {
 	var st, pcs, abort string
-	err := h.db.QueryRowContext(ctx, `SELECT state, precommit_state, abort_reason FROM hub_sectors WHERE miner = $1 AND number = $2`,
+	err := h.db.QueryRow(ctx, nil, `SELECT state, precommit_state, abort_reason FROM hub_sectors WHERE miner = $1 AND number = $2`,
 		int64(id.Miner), int64(id.Number)).Scan(&st, &pcs, &abort)
 	if errors.Is(err, sql.ErrNoRows) {
 		return PollResp{}, rpc.Errorf(rpc.KindNotFound, "sector %s is not on this hub", id)
@@ -541,112 +613,399 @@ func (h *Hub) SubmitPersisted(ctx context.Context, worker string, id SectorID, s
 // ReportState records a transition of the worker's state machine and
 // renews the lease. The answer tells the worker to abort when the sector
 // was aborted by the operator or taken over by another worker. It is the
-// call workers make most: concurrent reports are written together, one
-// UPDATE each in a shared transaction (group commit), and each call
-// returns once its own is committed.
+// call workers make most: concurrent reports (and pings) are written
+// together by the hub's writers (see writeLoop), and each call returns once
+// its own is committed.
 func (h *Hub) ReportState(ctx context.Context, id SectorID, rep StateReport) (SectorStateResp, error) {
-	req := &report{id: id, rep: rep, done: make(chan struct{})}
-	select {
-	case h.reports <- req:
-	case <-h.quit:
-		return SectorStateResp{}, rpc.Errorf(rpc.KindTransient, "the hub is shutting down")
-	case <-ctx.Done():
-		return SectorStateResp{}, rpc.Errorf(rpc.KindTransient, "report state: %w", ctx.Err())
+	w := &write{id: id, rep: rep}
+	if err := h.submit(ctx, "report state", rep.Worker, w); err != nil {
+		return SectorStateResp{}, err
 	}
-	<-req.done
-	if req.err == nil && rep.Failure != nil {
+	if w.err == nil && rep.Failure != nil {
 		h.log.Warn("worker reports a failure", "sector", id, "worker", rep.Worker, "level", rep.Failure.Level, "desc", rep.Failure.Desc)
 	}
-	return req.resp, req.err
+	return w.resp, w.err
 }
 
-// report is one ReportState waiting for the writer.
-type report struct {
+// write is a ReportState or a Ping waiting for a writer.
+type write struct {
 	id   SectorID
 	rep  StateReport
+	ping *WorkerInfo // set for a Ping
 	resp SectorStateResp
 	err  error
 	done chan struct{}
 }
 
-// maxReportBatch bounds the reports written in one transaction.
-const maxReportBatch = 256
+// submit hands w to the writer of worker's writes and waits until it is
+// written. One worker's writes all go to the same writer, so that two
+// writers never update the same sectors (and never wait for each other's
+// row locks); its reports stay in order.
+func (h *Hub) submit(ctx context.Context, op, worker string, w *write) error {
+	w.done = make(chan struct{})
+	ch := h.writes[0]
+	if n := len(h.writes); n > 1 {
+		// FNV-1a: cheap and spreads worker names well enough.
+		x := uint32(2166136261)
+		for i := 0; i < len(worker); i++ {
+			x = (x ^ uint32(worker[i])) * 16777619
+		}
+		ch = h.writes[x%uint32(n)]
+	}
+	select {
+	case ch <- w:
+	case <-h.quit:
+		return rpc.Errorf(rpc.KindTransient, "the hub is shutting down")
+	case <-ctx.Done():
+		return rpc.Errorf(rpc.KindTransient, "%s: %w", op, ctx.Err())
+	}
+	<-w.done
+	return nil
+}
 
-// writeReports is the ReportState writer: it takes the reports waiting,
-// writes them in one transaction and answers each.
-func (h *Hub) writeReports() {
-	batch := make([]*report, 0, maxReportBatch)
+// maxFailureLen bounds the failure text kept for a sector.
+const maxFailureLen = 2048
+
+// maxWriteBatch bounds the writes written together.
+const maxWriteBatch = 256
+
+// gatherWindow is how long a busy writer waits for more writes before it
+// writes a batch (PostgreSQL's commit_delay, in effect). Each transaction
+// (SQLite) or statement (PostgreSQL) costs far more than a row in it, so
+// on a busy hub a short wait makes the batches, and the hub's capacity,
+// several times larger for a small cost in latency. An idle hub, whose
+// last batch was a single write, does not wait.
+const gatherWindow = time.Millisecond
+
+// writeLoop is a writer: it takes the writes waiting, writes them
+// together and answers each. Batches grow with the load: while one is
+// written the next gathers, so a busy hub commits less often, not later.
+func (h *Hub) writeLoop(in <-chan *write) {
+	defer h.writers.Done()
+	batch := make([]*write, 0, maxWriteBatch)
+	window := time.NewTimer(time.Hour)
+	window.Stop()
+	busy := false
 	for {
 		select {
-		case first := <-h.reports:
+		case first := <-in:
 			batch = append(batch[:0], first)
 		case <-h.quit:
 			return
 		}
+		if busy {
+			window.Reset(gatherWindow)
+		gather:
+			for len(batch) < maxWriteBatch {
+				select {
+				case w := <-in:
+					batch = append(batch, w)
+				case <-window.C:
+					break gather
+				}
+			}
+			window.Stop()
+		}
 	more:
-		for len(batch) < maxReportBatch {
+		for len(batch) < maxWriteBatch {
 			select {
-			case r := <-h.reports:
-				batch = append(batch, r)
+			case w := <-in:
+				batch = append(batch, w)
 			default:
 				break more
 			}
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		err := h.tx(ctx, func(tx *sql.Tx) error {
-			for _, r := range batch {
-				if err := h.applyReport(ctx, tx, r); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil && len(batch) > 1 {
-			// One report's failure must not fail the others: alone, each.
-			for _, r := range batch {
-				r.err = h.tx(ctx, func(tx *sql.Tx) error { return h.applyReport(ctx, tx, r) })
-			}
+		busy = len(batch) > 1
+		if h.db.SingleWriter() {
+			// SQLite runs in process and its lock waits are bounded by its
+			// busy timeout: no deadline, which would cost a goroutine per
+			// statement (to interrupt it) in the driver and in database/sql.
+			h.writeTx(context.Background(), batch)
 		} else {
-			for _, r := range batch {
-				r.err = err
-			}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			h.writeStatements(ctx, batch)
+			cancel()
 		}
-		cancel()
-		for _, r := range batch {
-			close(r.done)
+		for _, w := range batch {
+			close(w.done)
 		}
+		clear(batch) // let the answered writes go
 	}
 }
 
-func (h *Hub) applyReport(ctx context.Context, tx *sql.Tx, r *report) error {
+// writeTx writes the batch in one transaction: on SQLite, whose one
+// writer commits (and writes the pages it changed to the WAL) once per
+// transaction, that is what makes a busy hub fast.
+func (h *Hub) writeTx(ctx context.Context, batch []*write) {
+	err := h.tx(ctx, func(tx *sql.Tx) error {
+		for _, w := range batch {
+			if err := h.apply(ctx, tx, w); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil && len(batch) > 1 {
+		// One write's failure must not fail the others: alone, each.
+		for _, w := range batch {
+			if err := h.tx(ctx, func(tx *sql.Tx) error { return h.apply(ctx, tx, w) }); err != nil {
+				w.err = err
+			}
+		}
+	} else if err != nil {
+		batch[0].err = err
+	}
+}
+
+// apply writes one report or ping in tx. An error of the write's own (an
+// unknown sector) is its answer, in w.err; a returned error fails the
+// transaction.
+func (h *Hub) apply(ctx context.Context, tx *sql.Tx, w *write) error {
+	w.resp, w.err = SectorStateResp{}, nil // a transaction may run again
+	if w.ping != nil {
+		return h.applyPing(ctx, tx, w.ping)
+	}
+	return h.applyReport(ctx, tx, w)
+}
+
+// The statements of reports and pings.
+const (
+	reportSQL = `UPDATE hub_sectors SET worker_state = $1, location = CASE WHEN $2 = '' THEN location ELSE $2 END,
+		lease_until = $3, updated_at = $4, failure = CASE WHEN $10 = '' THEN failure ELSE $10 END
+		WHERE miner = $5 AND number = $6 AND worker = $7 AND state NOT IN ($8, $9)`
+	// reportsSQL is reportSQL for many sectors at once (PostgreSQL).
+	reportsSQL = `UPDATE hub_sectors AS s SET worker_state = v.next, location = CASE WHEN v.loc = '' THEN s.location ELSE v.loc END,
+		lease_until = $7, updated_at = $8, failure = CASE WHEN v.failure = '' THEN s.failure ELSE v.failure END
+		FROM unnest($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[]) AS v(miner, number, worker, next, loc, failure)
+		WHERE s.miner = v.miner AND s.number = v.number AND s.worker = v.worker AND s.state NOT IN ($9, $10)
+		RETURNING s.miner, s.number`
+	// explainSQL reads why a report changed nothing.
+	explainSQL  = `SELECT state, worker, abort_reason FROM hub_sectors WHERE miner = $1 AND number = $2`
+	pingSQL     = `UPDATE hub_sectors SET lease_until = $1 WHERE worker = $2 AND state NOT IN ($3, $4)`
+	pingManySQL = `UPDATE hub_sectors SET lease_until = $1 WHERE worker = ANY($2::TEXT[]) AND state NOT IN ($3, $4)`
+	workerSQL   = `INSERT INTO hub_workers (name, info, last_ping) VALUES ($1, $2, $3)
+		ON CONFLICT (name) DO UPDATE SET info = excluded.info, last_ping = excluded.last_ping`
+	workersSQL = `INSERT INTO hub_workers (name, info, last_ping) SELECT n, i, $3 FROM unnest($1::TEXT[], $2::TEXT[]) AS v(n, i)
+		ON CONFLICT (name) DO UPDATE SET info = excluded.info, last_ping = excluded.last_ping`
+)
+
+// failureText is what a report's failure leaves in the sector's failure
+// column; empty leaves the column as it is.
+func failureText(rep StateReport) string {
+	// A failure is kept until the operator resumes the sector; a report
+	// without one leaves it.
+	f := rep.Failure
+	if f == nil {
+		return ""
+	}
+	failure := fmt.Sprintf("%s in %s: %s", f.Level, rep.Change.Next, f.Desc)
+	if len(failure) > maxFailureLen {
+		n := maxFailureLen
+		for n > 0 && !utf8.RuneStart(failure[n]) {
+			n-- // not inside a character: PostgreSQL refuses invalid UTF-8
+		}
+		failure = failure[:n]
+	}
+	return failure
+}
+
+// applyReport writes one report in tx. A sector it updates is neither
+// aborted nor finalized, so the answer is the zero one; a report that
+// updates nothing is explained.
+func (h *Hub) applyReport(ctx context.Context, tx *sql.Tx, w *write) error {
 	now := h.now()
-	r.resp = SectorStateResp{ID: r.id}
-	var st string
-	err := tx.QueryRowContext(ctx, `UPDATE hub_sectors SET worker_state = $1, location = CASE WHEN $2 = '' THEN location ELSE $2 END,
-		lease_until = $3, updated_at = $4 WHERE miner = $5 AND number = $6 AND worker = $7 AND state NOT IN ($8, $9) RETURNING state`,
-		r.rep.Change.Next, r.rep.Location, now.Add(h.lease).UnixNano(), now.UnixNano(), int64(r.id.Miner), int64(r.id.Number),
-		r.rep.Worker, string(StateAborted), string(StateFinalized)).Scan(&st)
+	w.resp = SectorStateResp{ID: w.id}
+	res, err := h.db.Exec(ctx, tx, reportSQL,
+		w.rep.Change.Next, w.rep.Location, now.Add(h.lease).UnixNano(), now.UnixNano(), int64(w.id.Miner), int64(w.id.Number),
+		w.rep.Worker, string(StateAborted), string(StateFinalized), failureText(w.rep))
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return h.explainReport(ctx, tx, w)
+	}
+	return nil
+}
+
+// explainReport answers a report that changed nothing: the sector is
+// another worker's, aborted, finalized or unknown. tx may be nil.
+func (h *Hub) explainReport(ctx context.Context, tx *sql.Tx, w *write) error {
+	w.resp = SectorStateResp{ID: w.id}
+	var st, worker, abort string
+	err := h.db.QueryRow(ctx, tx, explainSQL, int64(w.id.Miner), int64(w.id.Number)).Scan(&st, &worker, &abort)
 	if errors.Is(err, sql.ErrNoRows) {
-		// Not this worker's, aborted, or unknown: say which.
-		sr, err := getSector(ctx, tx, r.id)
-		var re *rpc.Error
-		if errors.As(err, &re) {
-			r.err = err // unknown sector: this report's answer, not the batch's
-			return nil
-		} else if err != nil {
-			return err
-		}
-		st = string(sr.state)
-		if sr.worker != r.rep.Worker {
-			r.resp.AbortReason = fmt.Sprintf("the sector now belongs to worker %q", sr.worker)
-		} else {
-			r.resp.AbortReason = sr.abort
-		}
+		// This report's answer, not the batch's.
+		w.err = rpc.Errorf(rpc.KindNotFound, "sector %s is not on this hub", w.id)
+		return nil
 	} else if err != nil {
 		return err
 	}
-	r.resp.Finalized = State(st) == StateFinalized
+	w.resp.Finalized = State(st) == StateFinalized
+	if worker != w.rep.Worker {
+		w.resp.AbortReason = fmt.Sprintf("the sector now belongs to worker %q", worker)
+	} else {
+		w.resp.AbortReason = abort
+	}
 	return nil
+}
+
+func (h *Hub) applyPing(ctx context.Context, tx *sql.Tx, info *WorkerInfo) error {
+	now := h.now()
+	if _, err := h.db.Exec(ctx, tx, pingSQL, now.Add(h.lease).UnixNano(), info.Name, string(StateFinalized), string(StateAborted)); err != nil {
+		return err
+	}
+	_, err := h.db.Exec(ctx, tx, workerSQL, info.Name, summary(*info), now.UnixNano())
+	return err
+}
+
+// writeStatements writes the batch on PostgreSQL: all its reports in one
+// UPDATE, and all its pings in one UPDATE and one upsert, each statement
+// outside a transaction, so one round trip apiece.
+//
+// READ COMMITTED is enough for these, though the hub's other changes are
+// serializable: each is a single statement whose WHERE names the worker
+// holding the sector, and PostgreSQL checks that condition again on the
+// newest version of a row it had to wait for (EvalPlanQual). So a report or
+// ping racing a takeover either commits first (and the takeover's
+// serializable transaction, which read the lapsed lease, fails to
+// serialize and runs again, seeing the renewed lease) or waits and then
+// finds the sector is another worker's and leaves it. Two workers never
+// hold one sector.
+func (h *Hub) writeStatements(ctx context.Context, batch []*write) {
+	var reps, pings []*write
+	for _, w := range batch {
+		if w.ping != nil {
+			pings = append(pings, w)
+		} else {
+			reps = append(reps, w)
+		}
+	}
+	if len(pings) > 0 {
+		h.writeEach(ctx, pings, h.pingMany)
+	}
+	// One UPDATE changes a row once: reports of the same sector go in
+	// separate statements, in the order they came.
+	for len(reps) > 0 {
+		var round []*write
+		round, reps = distinctSectors(reps)
+		h.writeEach(ctx, round, h.reportMany)
+	}
+}
+
+// writeEach writes ws with fn, retried on conflicts; if that fails, each
+// alone, so that one write's failure (a text PostgreSQL refuses) does not
+// fail the others.
+func (h *Hub) writeEach(ctx context.Context, ws []*write, fn func(context.Context, []*write) error) {
+	err := h.db.Retry(ctx, func() error { return fn(ctx, ws) })
+	if err == nil {
+		return
+	}
+	if len(ws) == 1 {
+		ws[0].err = asRPC(err)
+		return
+	}
+	for _, w := range ws {
+		h.writeEach(ctx, []*write{w}, fn)
+	}
+}
+
+// distinctSectors sorts reps by sector (the order rows are locked in, the
+// same in every writer and hub) and splits off the later reports of a
+// sector that appears twice.
+func distinctSectors(reps []*write) (round, rest []*write) {
+	slices.SortStableFunc(reps, func(a, b *write) int { return compareIDs(a.id, b.id) })
+	round = reps[:0:0]
+	for i, w := range reps {
+		if i > 0 && reps[i-1].id == w.id {
+			rest = append(rest, w)
+		} else {
+			round = append(round, w)
+		}
+	}
+	return round, rest
+}
+
+func compareIDs(a, b SectorID) int {
+	if a.Miner != b.Miner {
+		return cmp.Compare(a.Miner, b.Miner)
+	}
+	return cmp.Compare(a.Number, b.Number)
+}
+
+// reportMany writes round's reports, of distinct sectors sorted by
+// distinctSectors, in one statement.
+func (h *Hub) reportMany(ctx context.Context, round []*write) error {
+	n := len(round)
+	miners, numbers := make([]int64, n), make([]int64, n)
+	workers, nexts, locs, failures := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	for i, w := range round {
+		w.resp, w.err = SectorStateResp{ID: w.id}, nil
+		miners[i], numbers[i] = int64(w.id.Miner), int64(w.id.Number)
+		workers[i], nexts[i], locs[i], failures[i] = w.rep.Worker, w.rep.Change.Next, w.rep.Location, failureText(w.rep)
+	}
+	now := h.now()
+	rows, err := h.db.Query(ctx, nil, reportsSQL, miners, numbers, workers, nexts, locs, failures,
+		now.Add(h.lease).UnixNano(), now.UnixNano(), string(StateAborted), string(StateFinalized))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	written := make([]bool, n)
+	for rows.Next() {
+		var miner, number int64
+		if err := rows.Scan(&miner, &number); err != nil {
+			return err
+		}
+		i, ok := slices.BinarySearchFunc(round, SectorID{uint64(miner), uint64(number)}, func(w *write, id SectorID) int { return compareIDs(w.id, id) })
+		if !ok {
+			return fmt.Errorf("report: the database returned sector f0%d/%d, which was not reported", miner, number)
+		}
+		written[i] = true // neither aborted nor finalized: the zero answer
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for i, w := range round {
+		if !written[i] {
+			if err := h.explainReport(ctx, nil, w); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// pingMany writes pings in two statements; a worker that pinged twice is
+// written once, with its latest info.
+func (h *Hub) pingMany(ctx context.Context, pings []*write) error {
+	names, infos := make([]string, 0, len(pings)), make([]string, 0, len(pings))
+	at := make(map[string]int, len(pings))
+	for _, w := range pings {
+		if i, ok := at[w.ping.Name]; ok {
+			infos[i] = summary(*w.ping)
+			continue
+		}
+		at[w.ping.Name] = len(names)
+		names, infos = append(names, w.ping.Name), append(infos, summary(*w.ping))
+	}
+	// Sorted, like the reports, for one lock order everywhere.
+	idx := make([]int, len(names))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int { return strings.Compare(names[a], names[b]) })
+	sn, si := make([]string, len(idx)), make([]string, len(idx))
+	for j, i := range idx {
+		sn[j], si[j] = names[i], infos[i]
+	}
+	now := h.now()
+	if _, err := h.db.Exec(ctx, nil, pingManySQL, now.Add(h.lease).UnixNano(), sn, string(StateFinalized), string(StateAborted)); err != nil {
+		return err
+	}
+	_, err := h.db.Exec(ctx, nil, workersSQL, sn, si, now.UnixNano())
+	return err
 }
 
 // ReportFinalized marks the sector done after its proof landed.
@@ -682,9 +1041,7 @@ func (h *Hub) ReportAborted(ctx context.Context, worker string, id SectorID, rea
 		if r.state.Terminal() {
 			return rpc.Errorf(rpc.KindConflict, "sector %s is %s", id, r.state)
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE hub_sectors SET state = $1, abort_reason = $2, lease_until = $3, updated_at = $4 WHERE miner = $5 AND number = $6`,
-			string(StateAborted), reason, int64(noLease), h.now().UnixNano(), int64(id.Miner), int64(id.Number))
-		return err
+		return h.abortSector(ctx, tx, id, reason)
 	})
 	if err == nil {
 		h.log.Warn("sector aborted by its worker", "sector", id, "worker", worker, "reason", reason)
@@ -692,27 +1049,28 @@ func (h *Hub) ReportAborted(ctx context.Context, worker string, id SectorID, rea
 	return err
 }
 
+// abortSector marks the sector aborted and returns its pieces to the
+// waiting list.
+func (h *Hub) abortSector(ctx context.Context, tx *sql.Tx, id SectorID, reason string) error {
+	now := h.now().UnixNano()
+	if _, err := tx.ExecContext(ctx, `UPDATE hub_sectors SET state = $1, abort_reason = $2, lease_until = $3, updated_at = $4 WHERE miner = $5 AND number = $6`,
+		string(StateAborted), reason, int64(noLease), now, int64(id.Miner), int64(id.Number)); err != nil {
+		return err
+	}
+	return releasePieces(ctx, tx, id, now)
+}
+
 // Ping records a worker's heartbeat and renews the leases of all its
-// sectors.
+// sectors. Pings are written with the state reports (see ReportState).
 func (h *Hub) Ping(ctx context.Context, info WorkerInfo) error {
 	if info.Name == "" {
 		return rpc.Errorf(rpc.KindInvalid, "ping: the worker has no name")
 	}
-	now := h.now()
-	return h.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE hub_sectors SET lease_until = $1 WHERE worker = $2 AND state NOT IN ($3, $4)`,
-			now.Add(h.lease).UnixNano(), info.Name, string(StateFinalized), string(StateAborted)); err != nil {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, `UPDATE hub_workers SET info = $1, last_ping = $2 WHERE name = $3`, summary(info), now.UnixNano(), info.Name)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			_, err = tx.ExecContext(ctx, `INSERT INTO hub_workers (name, info, last_ping) VALUES ($1, $2, $3)`, info.Name, summary(info), now.UnixNano())
-		}
+	w := &write{ping: &info}
+	if err := h.submit(ctx, "ping", info.Name, w); err != nil {
 		return err
-	})
+	}
+	return w.err
 }
 
 func summary(info WorkerInfo) string {
@@ -727,38 +1085,4 @@ func summary(info WorkerInfo) string {
 		fmt.Fprintf(&b, " %s=%d", k, info.Summary[k])
 	}
 	return b.String()
-}
-
-// SectorInfo is the operator's view of a sector.
-type SectorInfo struct {
-	ID          SectorID
-	ProofType   proof.SealProof
-	State       State
-	Worker      string
-	WorkerState string
-	Location    string
-	LeaseUntil  time.Time
-	Ticket      Ticket
-	CommR       []byte `json:",omitempty"`
-	CommD       []byte `json:",omitempty"`
-	PersistedTo string `json:",omitempty"`
-	AbortReason string `json:",omitempty"`
-	Takeovers   int
-}
-
-// Sector returns one sector.
-func (h *Hub) Sector(ctx context.Context, id SectorID) (SectorInfo, error) {
-	s := SectorInfo{ID: id}
-	var pt, lease, tk int64
-	var st string
-	err := h.db.QueryRowContext(ctx, `SELECT proof_type, state, worker, worker_state, location, lease_until, ticket, ticket_epoch, comm_r, comm_d, persist_store, abort_reason, takeovers
-		FROM hub_sectors WHERE miner = $1 AND number = $2`, int64(id.Miner), int64(id.Number)).
-		Scan(&pt, &st, &s.Worker, &s.WorkerState, &s.Location, &lease, &s.Ticket.Ticket, &s.Ticket.Epoch, &s.CommR, &s.CommD, &s.PersistedTo, &s.AbortReason, &tk)
-	if errors.Is(err, sql.ErrNoRows) {
-		return s, rpc.Errorf(rpc.KindNotFound, "sector %s is not on this hub", id)
-	} else if err != nil {
-		return s, asRPC(err)
-	}
-	s.ProofType, s.State, s.LeaseUntil, s.Takeovers = proof.SealProof(pt), State(st), time.Unix(0, lease), int(tk)
-	return s, nil
 }

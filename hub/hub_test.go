@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/strata-sp/strata/fil/address"
+	"github.com/strata-sp/strata/fil/commp"
 	"github.com/strata-sp/strata/hub"
 	"github.com/strata-sp/strata/proof"
 	"github.com/strata-sp/strata/rpc"
@@ -56,6 +57,16 @@ func addMiner(t testing.TB, h *hub.Hub, actor, lo, hi uint64) {
 	if err := h.AddMiner(context.Background(), hub.Miner{Actor: actor, ProofType: proof.StackedDrg2KiBV1_1, Worker: w, MinNumber: lo, MaxNumber: hi}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// ccCommD is the CommD of a committed-capacity 2 KiB sector.
+func ccCommD(t testing.TB) [32]byte {
+	t.Helper()
+	d, err := commp.ZeroCommitment(2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
 
 func TestAllocate_RoundRobinAndFilters(t *testing.T) {
@@ -164,7 +175,10 @@ func TestSector_LifecycleIdempotentSubmits(t *testing.T) {
 		if _, err := h.AssignTicket(ctx, "w2", id); !errors.Is(err, rpc.ErrConflict) {
 			t.Errorf("AssignTicket by another worker: %v", err)
 		}
-		info := hub.PreCommitInfo{CommR: [32]byte{1}, CommD: [32]byte{2}, Ticket: t1}
+		if r, err := h.SubmitPreCommit(ctx, "w1", id, hub.PreCommitInfo{CommR: [32]byte{1}, CommD: [32]byte{2}, Ticket: t1}); err != nil || r.Res != hub.Rejected {
+			t.Errorf("a CommD that is not a CC sector's: %+v, %v", r, err)
+		}
+		info := hub.PreCommitInfo{CommR: [32]byte{1}, CommD: ccCommD(t), Ticket: t1}
 		if p, _ := h.PollPreCommitState(ctx, id); p.State != hub.OnChainNotFound {
 			t.Errorf("poll before submit: %+v", p)
 		}

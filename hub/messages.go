@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,6 +29,32 @@ import (
 const (
 	kindPreCommit   = "precommit"
 	kindProveCommit = "provecommit"
+)
+
+// Message states in hub_messages. A message is signed (written ahead),
+// then pushed, then settled with the rest of its family: landed or failed
+// if it executed, replaced if another message with its nonce did (one of
+// its family, or the same call sent again with other fees by someone
+// else), dropped if a different call took its nonce (its sectors are then
+// sent again in a new message).
+const (
+	msgSigned   = "signed"
+	msgPushed   = "pushed"
+	msgLanded   = "landed"
+	msgFailed   = "failed"
+	msgReplaced = "replaced"
+	msgDropped  = "dropped"
+)
+
+// Replacement defaults.
+const (
+	// DefaultReplaceAfter is how many epochs a pushed message may wait
+	// before it is replaced: 5 minutes on mainnet.
+	DefaultReplaceAfter = 10
+	// MinReplacePremiumPercent is the least premium raise, in percent,
+	// that Lotus's message pool accepts for a replacement
+	// (ReplaceByFeeRatio, 1.25; the devnet's pool has the same rule).
+	MinReplacePremiumPercent = 125
 )
 
 // SignerFor returns the signer for a miner's messages: by default a
@@ -54,17 +81,42 @@ type MessageOptions struct {
 	PreCommitChallengeDelay int64
 	// Interval is how often pending work is looked at; zero means 1 s.
 	Interval time.Duration
+	// ReplaceAfter is how many epochs after its push a message may go
+	// without being included before the hub replaces it with the same
+	// message (nonce, receiver, value, parameters) signed again with
+	// higher fees, as Lotus's `mpool replace --auto` does. It counts from
+	// the push of the family's newest message; as a message executes in
+	// the epoch after the one including it, the replacement comes once
+	// ReplaceAfter+1 epochs have passed without its execution. Only the
+	// sender's next nonce is replaced: later ones wait behind it. Zero
+	// means DefaultReplaceAfter (10 epochs: 5 minutes on mainnet, seconds
+	// on a devnet); negative never replaces.
+	ReplaceAfter int64
+	// ReplacePremiumPercent is the least GasPremium of a replacement, in
+	// percent of the premium it replaces, plus 1 attoFIL. Zero, or less
+	// than MinReplacePremiumPercent (125, which nodes require), means
+	// MinReplacePremiumPercent. The fee cap of a replacement is raised to
+	// the node's estimate and to the base fee plus the premium, within
+	// MaxFeeCap (see ReplacementFees).
+	ReplacePremiumPercent int64
 }
 
 // Messenger sends the hub's pre-commit and prove-commit messages in
-// batches per miner, follows them on chain and records the outcome in the
-// sectors' states. Run it with Run.
+// batches per miner, follows them on chain, replaces those that stay out
+// of it, and records the outcome in the sectors' states. Run it with Run.
+//
+// A message and its replacements are a family (hub_messages.family, the
+// first message's CID, which its sectors keep pointing at): they share a
+// nonce, so at most one executes, and whichever does settles the sectors.
 type Messenger struct {
 	h *Hub
 	o MessageOptions
 
 	mu      sync.Mutex
 	signers map[uint64]wallet.Signer
+	// warned is, by family, the message last warned about as stuck but
+	// not replaceable, so that the warning is logged once per message.
+	warned map[string]string
 }
 
 // NewMessenger returns a Messenger for h.
@@ -87,7 +139,13 @@ func (h *Hub) NewMessenger(o MessageOptions) (*Messenger, error) {
 	if o.PreCommitChallengeDelay <= 0 {
 		o.PreCommitChallengeDelay = 150
 	}
-	return &Messenger{h: h, o: o, signers: map[uint64]wallet.Signer{}}, nil
+	if o.ReplaceAfter == 0 {
+		o.ReplaceAfter = DefaultReplaceAfter
+	}
+	if o.ReplacePremiumPercent < MinReplacePremiumPercent {
+		o.ReplacePremiumPercent = MinReplacePremiumPercent
+	}
+	return &Messenger{h: h, o: o, signers: map[uint64]wallet.Signer{}, warned: map[string]string{}}, nil
 }
 
 // Run sends and follows messages until ctx ends.
@@ -107,7 +165,8 @@ func (ms *Messenger) Run(ctx context.Context) {
 }
 
 // Step does one round: push what was signed but not pushed, follow
-// pending messages, and send the batches that are due.
+// pending messages (settling or replacing them), and send the batches
+// that are due.
 func (ms *Messenger) Step(ctx context.Context) error {
 	var errs []error
 	if err := ms.follow(ctx); err != nil {
@@ -218,9 +277,18 @@ func (ms *Messenger) sendBatch(ctx context.Context, m Miner, kind string) error 
 			var r, d [32]byte
 			copy(r[:], s.commR)
 			copy(d[:], s.commD)
-			unsealed := piece.CIDv1(d)
 			info := types.SectorPreCommitInfo{SealProof: m.ProofType, SectorNumber: s.number, SealedCID: piece.SealedCID(r),
-				SealRandEpoch: s.ticketE, Expiration: head.Height() + ms.o.SectorLifetime, UnsealedCid: &unsealed}
+				SealRandEpoch: s.ticketE, Expiration: head.Height() + ms.o.SectorLifetime}
+			deals, err := sectorDeals(ctx, ms.h.db, SectorID{m.Actor, s.number})
+			if err != nil {
+				return err
+			}
+			// A committed-capacity sector declares no unsealed CID, as
+			// Lotus and Curio send it; one with data declares its CommD.
+			if len(deals) > 0 {
+				unsealed := piece.CIDv1(d)
+				info.UnsealedCid = &unsealed
+			}
 			p.Sectors = append(p.Sectors, info)
 			// The deposit is covered by sending the sector's initial
 			// pledge; what is left stays in the miner's available balance
@@ -238,7 +306,18 @@ func (ms *Messenger) sendBatch(ctx context.Context, m Miner, kind string) error 
 		method = actors.MinerProveCommitSectors3
 		var p actors.ProveCommitSectors3Params
 		for _, s := range ps {
-			p.SectorActivations = append(p.SectorActivations, actors.SectorActivationManifest{SectorNumber: s.number})
+			// The pieces are activated without a deal or an allocation
+			// (direct data onboarding); the miner actor checks that they
+			// give the pre-committed CommD.
+			deals, err := sectorDeals(ctx, ms.h.db, SectorID{m.Actor, s.number})
+			if err != nil {
+				return err
+			}
+			a := actors.SectorActivationManifest{SectorNumber: s.number}
+			for _, d := range deals {
+				a.Pieces = append(a.Pieces, actors.PieceActivationManifest{CID: d.CID, Size: uint64(d.Size)})
+			}
+			p.SectorActivations = append(p.SectorActivations, a)
 			p.SectorProofs = append(p.SectorProofs, s.proof)
 		}
 		p.RequireActivationSuccess = true
@@ -287,8 +366,8 @@ func (ms *Messenger) sendBatch(ctx context.Context, m Miner, kind string) error 
 	// before the push, so a crash between the two pushes the same message
 	// again rather than building a second one.
 	if err := ms.h.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO hub_messages (cid, miner, kind, sender, nonce, signed, sectors, state, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, 'signed', $8, $8)`, c.String(), int64(m.Actor), kind, m.Worker.String(), int64(msg.Nonce), raw, strings.Join(nums, ","), now); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO hub_messages (cid, family, miner, kind, sender, nonce, signed, sectors, state, created_at, updated_at)
+			VALUES ($1, $1, $2, $3, $4, $5, $6, $7, 'signed', $8, $8)`, c.String(), int64(m.Actor), kind, m.Worker.String(), int64(msg.Nonce), raw, strings.Join(nums, ","), now); err != nil {
 			return err
 		}
 		for _, s := range ps {
@@ -302,7 +381,7 @@ func (ms *Messenger) sendBatch(ctx context.Context, m Miner, kind string) error 
 		return err
 	}
 	ms.h.log.Info("message signed", "kind", kind, "miner", m.Actor, "sectors", len(ps), "cid", c, "nonce", msg.Nonce)
-	return ms.push(ctx, c, sm)
+	return ms.push(ctx, c, sm, head.Height())
 }
 
 // nextNonce is the sender's next nonce: the node's, or past the hub's own
@@ -323,87 +402,400 @@ func (ms *Messenger) nextNonce(ctx context.Context, sender address.Address) (uin
 	return n, nil
 }
 
-func (ms *Messenger) push(ctx context.Context, c cid.Cid, sm *ftypes.SignedMessage) error {
+// push pushes a signed message and records it pushed at epoch, from which
+// its wait in the pool is counted. A failed push is recorded as well:
+// follow pushes the message again until it executes, and replaces it if
+// it stays out of the chain.
+func (ms *Messenger) push(ctx context.Context, c cid.Cid, sm *ftypes.SignedMessage, epoch int64) error {
 	if _, err := ms.o.Chain.MpoolPush(ctx, sm); err != nil {
 		// Already in the pool or already executed: follow finds out.
 		ms.h.log.Warn("push", "cid", c, "err", err)
 	}
-	_, err := ms.h.db.ExecContext(ctx, `UPDATE hub_messages SET state = 'pushed', updated_at = $1 WHERE cid = $2 AND state = 'signed'`,
-		ms.h.now().UnixNano(), c.String())
+	_, err := ms.h.db.ExecContext(ctx, `UPDATE hub_messages SET state = $1, pushed_epoch = $2, updated_at = $3 WHERE cid = $4 AND state = $5`,
+		msgPushed, epoch, ms.h.now().UnixNano(), c.String(), msgSigned)
 	return err
 }
 
-// follow looks up every message not yet settled, pushing again those
-// the node does not know, and records the outcome in the sectors.
+// msgRow is a message not yet settled.
+type msgRow struct {
+	cid                   string
+	c                     cid.Cid
+	sm                    *ftypes.SignedMessage
+	family, kind, sectors string
+	state                 string
+	miner, pushedEpoch    int64
+}
+
+// family is a message and its replacements: one sender, one nonce, so at
+// most one of them executes. Its sectors point at the first message.
+type family struct {
+	id string
+	// members are by premium, which each replacement raises: the last
+	// is the newest, whatever the clock says.
+	members []*msgRow
+}
+
+func (f *family) has(c string) bool {
+	for _, m := range f.members {
+		if m.cid == c {
+			return true
+		}
+	}
+	return false
+}
+
+func (f *family) newest() *msgRow { return f.members[len(f.members)-1] }
+
+// follow looks at every family of messages not yet settled: it settles
+// the family once one of its messages, or another with its nonce, has
+// executed; otherwise it pushes the newest message (again: the node may
+// have dropped it) and replaces it once it has waited ReplaceAfter epochs.
 func (ms *Messenger) follow(ctx context.Context) error {
-	rows, err := ms.h.db.QueryContext(ctx, `SELECT cid, miner, kind, signed, sectors, state FROM hub_messages WHERE state IN ('signed', 'pushed') ORDER BY created_at`)
+	rows, err := ms.h.db.QueryContext(ctx, `SELECT cid, family, miner, kind, signed, sectors, state, pushed_epoch FROM hub_messages
+		WHERE state IN ($1, $2) ORDER BY created_at, cid`, msgSigned, msgPushed)
 	if err != nil {
 		return err
 	}
-	type msgRow struct {
-		cid, kind, sectors, state string
-		miner                     int64
-		signed                    []byte
-	}
-	var list []msgRow
+	var fams []*family
+	byID := map[string]*family{}
 	for rows.Next() {
-		var r msgRow
-		if err := rows.Scan(&r.cid, &r.miner, &r.kind, &r.signed, &r.sectors, &r.state); err != nil {
+		r := &msgRow{}
+		var signed []byte
+		if err := rows.Scan(&r.cid, &r.family, &r.miner, &r.kind, &signed, &r.sectors, &r.state, &r.pushedEpoch); err != nil {
 			rows.Close()
 			return err
 		}
-		list = append(list, r)
+		if r.c, err = cid.Decode(r.cid); err != nil {
+			rows.Close()
+			return fmt.Errorf("message %s: %w", r.cid, err)
+		}
+		if r.sm, err = ftypes.DecodeSignedMessage(signed); err != nil {
+			rows.Close()
+			return fmt.Errorf("message %s: %w", r.cid, err)
+		}
+		if r.family == "" {
+			r.family = r.cid
+		}
+		f := byID[r.family]
+		if f == nil {
+			f = &family{id: r.family}
+			byID[r.family] = f
+			fams = append(fams, f)
+		}
+		f.members = append(f.members, r)
 	}
 	rows.Close()
-	if err := rows.Err(); err != nil {
+	if err := rows.Err(); err != nil || len(fams) == 0 {
 		return err
 	}
-	for _, r := range list {
-		c, err := cid.Decode(r.cid)
-		if err != nil {
-			return err
-		}
-		l, err := ms.o.Chain.StateSearchMsg(ctx, types.TipSetKey{}, c, -1, true)
-		if err != nil {
-			return fmt.Errorf("search %s: %w", c, err)
-		}
-		if l == nil {
-			sm, err := ftypes.DecodeSignedMessage(r.signed)
-			if err != nil {
-				return err
-			}
-			if r.state == "signed" {
-				if err := ms.push(ctx, c, sm); err != nil {
-					return err
-				}
-			} else if _, err := ms.o.Chain.MpoolPush(ctx, sm); err != nil && !strings.Contains(err.Error(), "already") {
-				ms.h.log.Debug("re-push", "cid", c, "err", err)
-			}
-			continue
-		}
-		if err := ms.settle(ctx, r.cid, r.kind, uint64(r.miner), r.sectors, l); err != nil {
-			return err
+	head, err := ms.o.Chain.ChainHead(ctx)
+	if err != nil {
+		return err
+	}
+	senders := map[address.Address]*types.Actor{}
+	var errs []error
+	for _, f := range fams {
+		sort.SliceStable(f.members, func(i, j int) bool {
+			return f.members[i].sm.Message.GasPremium.Cmp(f.members[j].sm.Message.GasPremium) < 0
+		})
+		if err := ms.followFamily(ctx, head, f, senders); err != nil {
+			errs = append(errs, fmt.Errorf("message %s: %w", f.id, err))
 		}
 	}
+	return errors.Join(errs...)
+}
+
+func (ms *Messenger) followFamily(ctx context.Context, head *types.TipSet, f *family, senders map[address.Address]*types.Actor) error {
+	newest := f.newest()
+	from, nonce := newest.sm.Message.From, newest.sm.Message.Nonce
+	// The sender's nonce is read before the lookups, at the same tipset:
+	// when it is past the family's, the message that took the nonce had
+	// executed before they ran, so they find it if it is one of ours.
+	act, ok := senders[from]
+	if !ok {
+		var err error
+		if act, err = ms.o.Chain.StateGetActor(ctx, from, head.Key()); err != nil {
+			return fmt.Errorf("sender %s: %w", from, err)
+		}
+		senders[from] = act
+	}
+	var lookupErr error
+	for _, m := range f.members {
+		// Allowing replacement, a lookup of any member finds whichever
+		// message took the nonce (on Lotus, even one the hub did not sign).
+		l, err := ms.o.Chain.StateSearchMsg(ctx, head.Key(), m.c, -1, true)
+		if err != nil {
+			// A node may not know a message it refused; the other members
+			// and the sender's nonce decide.
+			lookupErr = err
+			continue
+		}
+		if l != nil {
+			return ms.executed(ctx, f, l)
+		}
+	}
+	if act.Nonce > nonce {
+		if lookupErr != nil {
+			return fmt.Errorf("nonce %d was taken on chain, and a lookup failed: %w", nonce, lookupErr)
+		}
+		return ms.drop(ctx, f, "")
+	}
+	switch {
+	case newest.state == msgSigned:
+		// Written ahead but not pushed (the hub stopped in between): push
+		// it, and nothing else this round.
+		return ms.push(ctx, newest.c, newest.sm, head.Height())
+	case newest.pushedEpoch < 0:
+		// Pushed before the hub recorded push epochs: count from now.
+		_, err := ms.h.db.ExecContext(ctx, `UPDATE hub_messages SET pushed_epoch = $1 WHERE cid = $2 AND pushed_epoch < 0`, head.Height(), newest.cid)
+		return err
+	}
+	if _, err := ms.o.Chain.MpoolPush(ctx, newest.sm); err != nil && !strings.Contains(err.Error(), "already") {
+		ms.h.log.Debug("re-push", "cid", newest.cid, "err", err)
+	}
+	// Only the sender's next nonce is replaced: a later one waits behind
+	// it, and a higher premium would not help it. A message is found once
+	// the tipset after the one including it is made: one included in the
+	// ReplaceAfter-th epoch after the push is found an epoch later.
+	if ms.o.ReplaceAfter < 0 || nonce != act.Nonce || head.Height()-newest.pushedEpoch <= ms.o.ReplaceAfter {
+		return nil
+	}
+	return ms.replace(ctx, head, f, act)
+}
+
+// executed settles a family from the lookup of the message that took its
+// nonce.
+func (ms *Messenger) executed(ctx context.Context, f *family, l *types.MsgLookup) error {
+	exec := l.Message.String()
+	if !f.has(exec) {
+		// A message the hub did not sign took the nonce. The same call with
+		// other fees (an operator's `lotus mpool replace`) settles the
+		// sectors; any other leaves them to be sent again.
+		m, err := ms.o.Chain.ChainGetMessage(ctx, l.Message)
+		if err != nil {
+			return fmt.Errorf("message %s that took nonce %d: %w", l.Message, f.newest().sm.Message.Nonce, err)
+		}
+		if !sameCall(&f.members[0].sm.Message, m) {
+			return ms.drop(ctx, f, exec)
+		}
+	}
+	return ms.settle(ctx, f, exec, l)
+}
+
+// sameCall says whether a and b are one call with the same nonce, the
+// fees aside.
+func sameCall(a, b *ftypes.Message) bool {
+	return a.To == b.To && a.Nonce == b.Nonce && a.Value.Cmp(b.Value) == 0 && a.Method == b.Method && bytes.Equal(a.Params, b.Params)
+}
+
+// Fees are a message's gas prices, per gas unit.
+type Fees struct {
+	FeeCap, Premium big.TokenAmount
+}
+
+// ReplacementFees returns the fees that replace a message sent with old,
+// when the node now estimates est for it and the base fee is baseFee. The
+// premium is at least old's × percent/100 + 1 attoFIL (with percent 125,
+// Lotus's ComputeMinRBF, the least a node takes) and at least the
+// estimate's. The fee cap is the largest of the estimate's, the base fee
+// plus the premium, and old's, so that a block includes the replacement
+// now. A positive maxFeeCap caps the fee cap, and the premium with it;
+// when the cap is below the premium a node requires or below the base
+// fee, no replacement would be taken into a block, and the error says
+// why: the operator's signal to raise MaxFeeCap.
+func ReplacementFees(old, est Fees, baseFee, maxFeeCap big.TokenAmount, percent int64) (Fees, error) {
+	minPremium := big.TokenAmount{Int: old.Premium.Int.Mul(big.NewInt(percent)).Div(big.NewInt(100)).Add(big.NewInt(1))}
+	premium := maxAmount(minPremium, est.Premium)
+	feeCap := maxAmount(est.FeeCap, baseFee.Add(premium), old.FeeCap)
+	if maxFeeCap.Sign() > 0 && feeCap.Cmp(maxFeeCap) > 0 {
+		feeCap = maxFeeCap
+		switch {
+		case feeCap.Cmp(minPremium) < 0:
+			return Fees{}, fmt.Errorf("MaxFeeCap %s is below the premium a replacement needs, %s", maxFeeCap.AttoString(), minPremium.AttoString())
+		case feeCap.Cmp(baseFee) < 0:
+			return Fees{}, fmt.Errorf("MaxFeeCap %s is below the base fee %s", maxFeeCap.AttoString(), baseFee.AttoString())
+		}
+		if premium.Cmp(feeCap) > 0 {
+			premium = feeCap
+		}
+	}
+	return Fees{FeeCap: feeCap, Premium: premium}, nil
+}
+
+func maxAmount(v big.TokenAmount, more ...big.TokenAmount) big.TokenAmount {
+	for _, w := range more {
+		if w.Cmp(v) > 0 {
+			v = w
+		}
+	}
+	return v
+}
+
+// replace signs the family's message again with the fees of
+// ReplacementFees, writes it ahead into the family and pushes it. When no
+// useful replacement can be made it warns, once per message, and the
+// family keeps waiting.
+func (ms *Messenger) replace(ctx context.Context, head *types.TipSet, f *family, act *types.Actor) error {
+	newest := f.newest()
+	old := newest.sm.Message
+	probe := old
+	zero := big.TokenAmount{Int: big.NewInt(0)}
+	probe.GasFeeCap, probe.GasPremium, probe.GasLimit = zero, zero, 0
+	est, err := ms.o.Chain.GasEstimateMessageGas(ctx, &probe, &types.MessageSendSpec{MaxFee: zero}, types.TipSetKey{})
+	if err != nil {
+		// Lotus fails an estimate when the message would fail (a ticket
+		// grown too old, say). Such a message is replaced all the same,
+		// with its gas limit and fees from the base fee: executed, it is
+		// recorded failed and frees the sender's later messages, which it
+		// would hold back for ever if left stuck.
+		ms.h.log.Debug("estimate gas of a replacement", "cid", newest.cid, "err", err)
+		est = &probe
+	}
+	fees, err := ReplacementFees(Fees{FeeCap: old.GasFeeCap, Premium: old.GasPremium}, Fees{FeeCap: est.GasFeeCap, Premium: est.GasPremium},
+		head.ParentBaseFee(), ms.o.MaxFeeCap, ms.o.ReplacePremiumPercent)
+	msg := old
+	msg.GasLimit = max(old.GasLimit, est.GasLimit)
+	msg.GasFeeCap, msg.GasPremium = fees.FeeCap, fees.Premium
+	if err == nil {
+		if need := msg.Value.Add(msg.GasFeeCap.Mul(big.NewInt(msg.GasLimit))); act.Balance.Cmp(need) < 0 {
+			err = fmt.Errorf("the sender's balance %s does not cover the %s a replacement may cost", act.Balance.AttoString(), need.AttoString())
+		}
+	}
+	waited := head.Height() - newest.pushedEpoch
+	if err != nil {
+		ms.warnOnce(f.id, newest.cid, "message stuck and not replaced", "cid", newest.cid, "family", f.id, "nonce", old.Nonce,
+			"epochs", waited, "fee_cap", old.GasFeeCap.AttoString(), "base_fee", head.ParentBaseFee().AttoString(), "why", err)
+		return nil
+	}
+	m, err := ms.miner(ctx, uint64(newest.miner))
+	if err != nil {
+		return err
+	}
+	sgn, err := ms.signer(ctx, m)
+	if err != nil {
+		return err
+	}
+	sm, err := wallet.SignMessage(ctx, sgn, &msg)
+	if err != nil {
+		return err
+	}
+	c, err := sm.Cid()
+	if err != nil {
+		return err
+	}
+	raw, err := sm.Serialize()
+	if err != nil {
+		return err
+	}
+	// Written ahead like any message: a hub stopped before the push
+	// pushes this one when it starts again, never a new one. Unless the
+	// family is still as it was read: another hub process on the store
+	// may have replaced or settled it meanwhile.
+	now := ms.h.now().UnixNano()
+	current := false
+	if err := ms.h.tx(ctx, func(tx *sql.Tx) error {
+		var all, pushed int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), COUNT(CASE WHEN state = $1 THEN 1 END) FROM hub_messages WHERE family = $2`,
+			msgPushed, f.id).Scan(&all, &pushed); err != nil {
+			return err
+		}
+		if current = all == len(f.members) && pushed == all; !current {
+			return nil
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO hub_messages (cid, family, miner, kind, sender, nonce, signed, sectors, state, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)`, c.String(), f.id, newest.miner, newest.kind, msg.From.String(), int64(msg.Nonce), raw,
+			newest.sectors, msgSigned, now)
+		return err
+	}); err != nil || !current {
+		return err
+	}
+	ms.h.log.Info("message replaced", "kind", newest.kind, "miner", newest.miner, "cid", c, "replaces", newest.cid, "family", f.id,
+		"nonce", msg.Nonce, "epochs", waited, "premium", msg.GasPremium.AttoString(), "fee_cap", msg.GasFeeCap.AttoString())
+	return ms.push(ctx, c, sm, head.Height())
+}
+
+// miner returns the hub's miner with actor ID id.
+func (ms *Messenger) miner(ctx context.Context, id uint64) (Miner, error) {
+	miners, err := ms.h.Miners(ctx)
+	if err != nil {
+		return Miner{}, err
+	}
+	for _, m := range miners {
+		if m.Actor == id {
+			return m, nil
+		}
+	}
+	return Miner{}, fmt.Errorf("miner f0%d is not on this hub", id)
+}
+
+// warnOnce logs a warning about a family's message unless it was the
+// last one warned about.
+func (ms *Messenger) warnOnce(fam, msgCID, text string, args ...any) {
+	ms.mu.Lock()
+	seen := ms.warned[fam] == msgCID
+	ms.warned[fam] = msgCID
+	ms.mu.Unlock()
+	if !seen {
+		ms.h.log.Warn(text, args...)
+	}
+}
+
+func (ms *Messenger) forget(fam string) {
+	ms.mu.Lock()
+	delete(ms.warned, fam)
+	ms.mu.Unlock()
+}
+
+func msgColumn(kind string) string {
+	if kind == kindProveCommit {
+		return "proof_msg"
+	}
+	return "precommit_msg"
+}
+
+// drop settles a family whose nonce a different message took (exec, when
+// known): none of its messages can execute any more, so its sectors are
+// released to be sent again in a new message.
+func (ms *Messenger) drop(ctx context.Context, f *family, exec string) error {
+	first := f.members[0]
+	now := ms.h.now().UnixNano()
+	if err := ms.h.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE hub_messages SET state = $1, exec_cid = $2, updated_at = $3 WHERE family = $4 AND state IN ($5, $6)`,
+			msgDropped, exec, now, f.id, msgSigned, msgPushed); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE hub_sectors SET `+msgColumn(first.kind)+` = '', updated_at = $1 WHERE miner = $2 AND `+msgColumn(first.kind)+` = $3`,
+			now, first.miner, f.id)
+		return err
+	}); err != nil {
+		return err
+	}
+	ms.forget(f.id)
+	ms.h.log.Warn("another message took the nonce of the hub's message: its sectors will be sent again", "kind", first.kind, "miner", first.miner,
+		"family", f.id, "nonce", first.sm.Message.Nonce, "taken_by", exec, "sectors", first.sectors)
 	return nil
 }
 
-// settle records a message's execution in it and its sectors.
-func (ms *Messenger) settle(ctx context.Context, c, kind string, miner uint64, sectors string, l *types.MsgLookup) error {
+// settle records the execution of exec, which took the family's nonce, in
+// the family's messages and its sectors: exec landed or failed, the
+// others were replaced.
+func (ms *Messenger) settle(ctx context.Context, f *family, exec string, l *types.MsgLookup) error {
+	first := f.members[0]
+	kind, miner, sectors := first.kind, uint64(first.miner), first.sectors
 	ok := l.Receipt.ExitCode == 0
-	state := "landed"
+	state := msgLanded
 	if !ok {
-		state = "failed"
+		state = msgFailed
 	}
 	onChain, desc := OnChainLanded, ""
 	if !ok {
-		onChain, desc = OnChainFailed, fmt.Sprintf("message %s failed with exit code %d", c, l.Receipt.ExitCode)
+		onChain, desc = OnChainFailed, fmt.Sprintf("message %s failed with exit code %d", exec, l.Receipt.ExitCode)
 	}
 	var numbers []uint64
 	for _, s := range strings.Split(sectors, ",") {
 		n, err := strconv.ParseUint(s, 10, 63)
 		if err != nil {
-			return fmt.Errorf("message %s: sector list %q: %w", c, sectors, err)
+			return fmt.Errorf("sector list %q: %w", sectors, err)
 		}
 		numbers = append(numbers, n)
 	}
@@ -422,15 +814,22 @@ func (ms *Messenger) settle(ctx context.Context, c, kind string, miner uint64, s
 				return fmt.Errorf("pre-commit of sector %d: %w", n, err)
 			}
 			if pc == nil {
-				return fmt.Errorf("message %s landed but sector %d has no pre-commit on chain", c, n)
+				return fmt.Errorf("%s landed but sector %d has no pre-commit on chain", exec, n)
 			}
 			pcEpochs[n] = pc.PreCommitEpoch
 		}
 	}
 	now := ms.h.now().UnixNano()
+	msgCol := msgColumn(kind)
 	err := ms.h.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE hub_messages SET state = $1, exit_code = $2, height = $3, updated_at = $4 WHERE cid = $5`,
-			state, int64(l.Receipt.ExitCode), l.Height, now, c); err != nil {
+		// exec when it is a member (not when someone else re-sent the
+		// call), then the others.
+		if _, err := tx.ExecContext(ctx, `UPDATE hub_messages SET state = $1, exit_code = $2, height = $3, exec_cid = $4, updated_at = $5
+			WHERE cid = $4 AND family = $6 AND state IN ($7, $8)`, state, int64(l.Receipt.ExitCode), l.Height, exec, now, f.id, msgSigned, msgPushed); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE hub_messages SET state = $1, exit_code = $2, height = $3, exec_cid = $4, updated_at = $5
+			WHERE family = $6 AND state IN ($7, $8)`, msgReplaced, int64(l.Receipt.ExitCode), l.Height, exec, now, f.id, msgSigned, msgPushed); err != nil {
 			return err
 		}
 		for _, n := range numbers {
@@ -438,17 +837,21 @@ func (ms *Messenger) settle(ctx context.Context, c, kind string, miner uint64, s
 			var args []any
 			switch {
 			case kind == kindPreCommit && ok:
-				q = `UPDATE hub_sectors SET state = $1, precommit_state = $2, precommit_epoch = $3, updated_at = $4 WHERE miner = $5 AND number = $6 AND precommit_msg = $7`
-				args = []any{string(StatePreCommitLanded), string(onChain), pcEpochs[n], now, int64(miner), int64(n), c}
+				q = `UPDATE hub_sectors SET state = $1, precommit_state = $2, precommit_epoch = $3, updated_at = $4 WHERE miner = $5 AND number = $6 AND ` + msgCol + ` = $7`
+				args = []any{string(StatePreCommitLanded), string(onChain), pcEpochs[n], now, int64(miner), int64(n), f.id}
 			case kind == kindPreCommit:
-				q = `UPDATE hub_sectors SET precommit_state = $1, abort_reason = $2, updated_at = $3 WHERE miner = $4 AND number = $5 AND precommit_msg = $6`
-				args = []any{string(onChain), desc, now, int64(miner), int64(n), c}
+				q = `UPDATE hub_sectors SET precommit_state = $1, abort_reason = $2, updated_at = $3 WHERE miner = $4 AND number = $5 AND ` + msgCol + ` = $6`
+				args = []any{string(onChain), desc, now, int64(miner), int64(n), f.id}
 			case ok:
-				q = `UPDATE hub_sectors SET state = $1, proof_state = $2, updated_at = $3 WHERE miner = $4 AND number = $5 AND proof_msg = $6`
-				args = []any{string(StateProofLanded), string(onChain), now, int64(miner), int64(n), c}
+				if _, err := tx.ExecContext(ctx, `UPDATE hub_pieces SET state = $1, updated_at = $2 WHERE sector_miner = $3 AND sector_number = $4`,
+					string(PieceSealed), now, int64(miner), int64(n)); err != nil {
+					return err
+				}
+				q = `UPDATE hub_sectors SET state = $1, proof_state = $2, updated_at = $3 WHERE miner = $4 AND number = $5 AND ` + msgCol + ` = $6`
+				args = []any{string(StateProofLanded), string(onChain), now, int64(miner), int64(n), f.id}
 			default:
-				q = `UPDATE hub_sectors SET proof_state = $1, abort_reason = $2, updated_at = $3 WHERE miner = $4 AND number = $5 AND proof_msg = $6`
-				args = []any{string(onChain), desc, now, int64(miner), int64(n), c}
+				q = `UPDATE hub_sectors SET proof_state = $1, abort_reason = $2, updated_at = $3 WHERE miner = $4 AND number = $5 AND ` + msgCol + ` = $6`
+				args = []any{string(onChain), desc, now, int64(miner), int64(n), f.id}
 			}
 			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 				return err
@@ -457,7 +860,9 @@ func (ms *Messenger) settle(ctx context.Context, c, kind string, miner uint64, s
 		return nil
 	})
 	if err == nil {
-		ms.h.log.Info("message executed", "kind", kind, "miner", miner, "cid", c, "exit", l.Receipt.ExitCode, "height", l.Height)
+		ms.forget(f.id)
+		ms.h.log.Info("message executed", "kind", kind, "miner", miner, "cid", exec, "family", f.id, "replacements", len(f.members)-1,
+			"exit", l.Receipt.ExitCode, "height", l.Height)
 	}
 	return err
 }
@@ -549,39 +954,34 @@ func (h *Hub) SubmitProof(ctx context.Context, worker string, id SectorID, p []b
 
 // PollProofState reports where the sector's prove-commit is.
 func (h *Hub) PollProofState(ctx context.Context, id SectorID) (PollResp, error) {
-	var resp PollResp
-	err := h.tx(ctx, func(tx *sql.Tx) error {
-		r, err := getSector(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		var ps string
-		if err := tx.QueryRowContext(ctx, `SELECT proof_state FROM hub_sectors WHERE miner = $1 AND number = $2`, int64(id.Miner), int64(id.Number)).Scan(&ps); err != nil {
-			return err
-		}
-		switch {
-		case r.state == StateAborted:
-			resp = PollResp{State: OnChainShouldAbort, Desc: r.abort}
-		case ps == "":
-			resp = PollResp{State: OnChainNotFound, Desc: "no proof was submitted"}
-		default:
-			resp = PollResp{State: OnChainState(ps), Desc: r.abort}
-		}
-		return nil
-	})
-	return resp, err
+	// One read, no transaction: workers poll often.
+	var st, ps, abort string
+	err := h.db.QueryRowContext(ctx, `SELECT state, proof_state, abort_reason FROM hub_sectors WHERE miner = $1 AND number = $2`,
+		int64(id.Miner), int64(id.Number)).Scan(&st, &ps, &abort)
+	if errors.Is(err, sql.ErrNoRows) {
+		return PollResp{}, rpc.Errorf(rpc.KindNotFound, "sector %s is not on this hub", id)
+	} else if err != nil {
+		return PollResp{}, asRPC(err)
+	}
+	switch {
+	case State(st) == StateAborted:
+		return PollResp{State: OnChainShouldAbort, Desc: abort}, nil
+	case ps == "":
+		return PollResp{State: OnChainNotFound, Desc: "no proof was submitted"}, nil
+	}
+	return PollResp{State: OnChainState(ps), Desc: abort}, nil
 }
 
 // Debug describes the hub's messages and sectors, for tests and logs.
 func (ms *Messenger) Debug(ctx context.Context) string {
 	var b strings.Builder
-	rows, err := ms.h.db.QueryContext(ctx, `SELECT cid, kind, state, exit_code, sectors FROM hub_messages`)
+	rows, err := ms.h.db.QueryContext(ctx, `SELECT cid, family, kind, state, exit_code, sectors, exec_cid FROM hub_messages ORDER BY created_at, cid`)
 	if err == nil {
 		for rows.Next() {
-			var c, k, st, secs string
+			var c, fam, k, st, secs, exec string
 			var code int64
-			_ = rows.Scan(&c, &k, &st, &code, &secs)
-			fmt.Fprintf(&b, "[%s %s %s exit %d sectors %s] ", k, c, st, code, secs)
+			_ = rows.Scan(&c, &fam, &k, &st, &code, &secs, &exec)
+			fmt.Fprintf(&b, "[%s %s family %s %s exit %d sectors %s exec %s] ", k, c, fam, st, code, secs, exec)
 		}
 		rows.Close()
 	}

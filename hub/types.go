@@ -58,6 +58,13 @@ type AllocatedSector struct {
 	State     State
 	Location  string
 	Resumable bool
+	// For a sector taken over after its persist: its ticket, commitments
+	// and persist store, so a worker that reaches the store proves it from
+	// the persisted copy instead of sealing it again.
+	Ticket      *Ticket `json:",omitempty"`
+	CommR       []byte  `json:",omitempty"`
+	CommD       []byte  `json:",omitempty"`
+	PersistedTo string  `json:",omitempty"`
 }
 
 // State is the hub's view of a sector.

@@ -20,6 +20,8 @@ type method struct {
 	args   []reflect.Type // parameter types after the context
 	result reflect.Type   // nil when the method returns only an error
 	sub    bool           // result is a <-chan T: a WebSocket subscription
+	// metrics are the method's series, when the server keeps metrics.
+	metrics methodMetrics
 }
 
 // apiField describes one func field of a proxy struct.

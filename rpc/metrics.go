@@ -2,6 +2,7 @@ package rpc
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -48,24 +49,41 @@ func (s *Server) count(method string, e *Error) {
 	s.metrics.requests.WithLabelValues(method, string(e.Kind)).Inc()
 }
 
+// methodMetrics are a method's series, looked up by label once rather
+// than at every call. They are made at the method's first call, not at
+// Register: a series appears once it has something to count.
+type methodMetrics struct {
+	once     sync.Once
+	duration prometheus.Observer
+	okOnce   sync.Once
+	ok       prometheus.Counter
+}
+
 // observe records a call of a registered method.
-func (s *Server) observe(method string, e *Error, d time.Duration) {
+func (s *Server) observe(m *method, e *Error, d time.Duration) {
 	if s.metrics == nil {
 		return
 	}
-	outcome := "ok"
+	mm := &m.metrics
 	if e != nil {
-		outcome = string(e.Kind)
+		s.metrics.requests.WithLabelValues(m.name, string(e.Kind)).Inc()
+	} else {
+		mm.okOnce.Do(func() { mm.ok = s.metrics.requests.WithLabelValues(m.name, "ok") })
+		mm.ok.Inc()
 	}
-	s.metrics.requests.WithLabelValues(method, outcome).Inc()
-	s.metrics.duration.WithLabelValues(method).Observe(d.Seconds())
+	mm.once.Do(func() { mm.duration = s.metrics.duration.WithLabelValues(m.name) })
+	mm.duration.Observe(d.Seconds())
 }
 
-// enter counts a call in flight; the returned func counts it out.
-func (s *Server) enter() func() {
-	if s.metrics == nil {
-		return func() {}
+// enter counts a call in flight; leave counts it out.
+func (s *Server) enter() {
+	if s.metrics != nil {
+		s.metrics.inFlight.Inc()
 	}
-	s.metrics.inFlight.Inc()
-	return s.metrics.inFlight.Dec
+}
+
+func (s *Server) leave() {
+	if s.metrics != nil {
+		s.metrics.inFlight.Dec()
+	}
 }

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"reflect"
@@ -192,8 +191,27 @@ func (s *Server) authenticate(r *http.Request) (Claims, *Error) {
 	return c, nil
 }
 
+// bodies holds request body buffers for reuse: the decoded request keeps
+// copies of what it needs (json.RawMessage copies), so a body's buffer is
+// free once its answer is written.
+var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBody bounds the buffers kept in bodies.
+const maxPooledBody = 64 << 10
+
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request, claims Claims) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.limits.MaxBodyBytes))
+	buf := bodies.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= maxPooledBody {
+			buf.Reset()
+			bodies.Put(buf)
+		}
+	}()
+	if n := r.ContentLength; n > 0 && n <= s.limits.MaxBodyBytes {
+		buf.Grow(int(n) + bytes.MinRead) // ReadFrom wants MinRead spare
+	}
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, s.limits.MaxBodyBytes))
+	body := buf.Bytes()
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -249,6 +267,8 @@ func (s *Server) dispatch(ctx context.Context, claims Claims, body []byte, sess 
 		return nil, starts, false
 	case batch:
 		return mustJSON(resps), starts, true
+	case resps[0].Error == nil && len(resps[0].Result) > 0:
+		return encodeResult(resps[0].ID, resps[0].Result), starts, true
 	default:
 		return mustJSON(resps[0]), starts, true
 	}
@@ -265,10 +285,11 @@ func (s *Server) call(ctx context.Context, claims Claims, req *request, sess *se
 		s.count("", e)
 		return errorResponse(req.ID, e), nil
 	}
-	defer s.enter()()
+	s.enter()
 	var failed *Error
 	defer func() {
-		s.observe(m.name, failed, time.Since(began))
+		s.leave()
+		s.observe(m, failed, time.Since(began))
 	}()
 	fail := func(e *Error) (response, func()) {
 		failed = e
@@ -379,6 +400,18 @@ func decodeParams(m *method, params json.RawMessage) ([]reflect.Value, *Error) {
 		out[i] = v.Elem()
 	}
 	return out, nil
+}
+
+// encodeResult encodes a success response as mustJSON does, without
+// reflection: id is a JSON string, number or null as decoded (so compact),
+// result what json.Marshal returned (compact too).
+func encodeResult(id, result json.RawMessage) []byte {
+	b := make([]byte, 0, len(`{"jsonrpc":"2.0","id":,"result":}`)+len(id)+len(result))
+	b = append(b, `{"jsonrpc":"2.0","id":`...)
+	b = append(b, id...)
+	b = append(b, `,"result":`...)
+	b = append(b, result...)
+	return append(b, '}')
 }
 
 func orNull(id json.RawMessage) json.RawMessage {

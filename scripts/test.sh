@@ -36,9 +36,15 @@ if [ -n "${NORACE:-}" ]; then
 fi
 
 step "go test -race (PostgreSQL suites, verbose): $(echo $pg_pkgs)"
-go test -race -count=1 -v $pg_pkgs 2>&1 | grep -E -- '^\s*--- (PASS|FAIL|SKIP)|^(ok|FAIL|PASS|panic)|postgres:' || true
-# Re-check the status: the filter above must not hide a failure.
-go test -race -count=1 $pg_pkgs >/dev/null 2>&1 || { echo "PostgreSQL suites failed; rerun: go test -v $pg_pkgs"; go test -race -count=1 $pg_pkgs; exit 1; }
+pg_log=$(mktemp)
+trap 'rm -f "$pg_log"' EXIT
+status=0
+go test -race -count=1 -v $pg_pkgs >"$pg_log" 2>&1 || status=$?
+grep -E -- '^\s*--- (PASS|FAIL|SKIP)|^(ok|FAIL|PASS|panic)|postgres:' "$pg_log" || true
+# The filter must not hide a failure: on one, the whole output.
+if [ "$status" -ne 0 ]; then
+  echo "PostgreSQL suites failed (exit $status); their output:"; cat "$pg_log"; exit 1
+fi
 
 step "go test -race ./... (the rest)"
 go test -race -count=1 $race_pkgs

@@ -78,7 +78,40 @@ type DB struct {
 	// wmu makes this process's writers take turns in Go, for engines with
 	// a single writer (SQLite), whose busy handler would otherwise sleep.
 	wmu *sync.Mutex
+	// stmts holds the statements Exec, Query and QueryRow prepared, by
+	// query text, when the engine gains from them (see StatementCache); nil
+	// otherwise.
+	stmts  *sync.Map
+	nstmts atomic.Int64
+
+	// stop ends the Maintainer's goroutine; maintained is closed when it
+	// has returned.
+	stop       context.CancelFunc
+	maintained chan struct{}
+	closeOnce  sync.Once
+	closeErr   error
 }
+
+// Maintainer is implemented by a Dialect with work to do in the background
+// while a DB is open (SQLite's WAL checkpoints). Maintain runs in a
+// goroutine of its own from New until ctx ends, when Close is called; it
+// must not take part in the DB's single-writer turns.
+type Maintainer interface {
+	Maintain(ctx context.Context, db *sql.DB, log *slog.Logger)
+}
+
+// StatementCache is implemented by a Dialect whose driver parses a
+// statement again at every execution unless it was prepared (SQLite through
+// modernc.org/sqlite). pgx keeps a cache of prepared statements per
+// connection itself, so PostgreSQL needs none here.
+type StatementCache interface {
+	CacheStatements() bool
+}
+
+// maxCachedStmts bounds the statements kept prepared; queries past it run
+// unprepared. Callers pass constant query texts, so it is never reached in
+// practice; the bound only guards against a query built per call.
+const maxCachedStmts = 512
 
 // SingleWriter is implemented by a Dialect whose database admits one
 // writing transaction at a time (SQLite).
@@ -105,6 +138,17 @@ func New(db *sql.DB, d Dialect, log *slog.Logger, retry RetryPolicy) *DB {
 	if sw, ok := d.(SingleWriter); ok && sw.SingleWriter() {
 		out.wmu = &sync.Mutex{}
 	}
+	if sc, ok := d.(StatementCache); ok && sc.CacheStatements() {
+		out.stmts = &sync.Map{}
+	}
+	if m, ok := d.(Maintainer); ok {
+		ctx, cancel := context.WithCancel(context.Background())
+		out.stop, out.maintained = cancel, make(chan struct{})
+		go func() {
+			defer close(out.maintained)
+			m.Maintain(ctx, db, log)
+		}()
+	}
 	return out
 }
 
@@ -120,8 +164,105 @@ func (d *DB) Retries() int64 { return d.retries.Load() }
 // Ping checks that the database answers (used by /readyz).
 func (d *DB) Ping(ctx context.Context) error { return d.db.PingContext(ctx) }
 
-// Close closes the database.
-func (d *DB) Close() error { return d.db.Close() }
+// Close stops the background work, closes the statements it prepared and
+// the database. Later calls return the first one's result.
+func (d *DB) Close() error {
+	d.closeOnce.Do(func() {
+		if d.stop != nil {
+			d.stop()
+			<-d.maintained
+		}
+		if d.stmts != nil {
+			d.stmts.Range(func(_, v any) bool {
+				_ = v.(*sql.Stmt).Close()
+				return true
+			})
+		}
+		d.closeErr = d.db.Close()
+	})
+	return d.closeErr
+}
+
+// SingleWriter reports whether the engine admits one writing transaction at
+// a time (SQLite), so that a caller with many small writes gains by putting
+// them in one transaction rather than running them side by side.
+func (d *DB) SingleWriter() bool { return d.wmu != nil }
+
+// stmt returns q prepared, or nil when the engine does not gain from it or
+// preparing failed (the caller then runs q unprepared, which reports the
+// error, if any, where it belongs).
+func (d *DB) stmt(ctx context.Context, q string) *sql.Stmt {
+	if d.stmts == nil {
+		return nil
+	}
+	if v, ok := d.stmts.Load(q); ok {
+		return v.(*sql.Stmt)
+	}
+	if d.nstmts.Load() >= maxCachedStmts {
+		return nil
+	}
+	st, err := d.db.PrepareContext(ctx, q)
+	if err != nil {
+		return nil
+	}
+	if v, loaded := d.stmts.LoadOrStore(q, st); loaded {
+		_ = st.Close()
+		return v.(*sql.Stmt)
+	}
+	d.nstmts.Add(1)
+	return st
+}
+
+// Exec runs a statement in tx, or outside a transaction when tx is nil
+// (as ExecContext does, waiting its turn among writers). On engines that
+// parse every statement anew (see StatementCache) the statement is prepared
+// once per connection and kept, so q should be a constant text.
+func (d *DB) Exec(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {
+	if tx == nil {
+		if d.wmu != nil {
+			d.wmu.Lock()
+			defer d.wmu.Unlock()
+		}
+		if st := d.stmt(ctx, q); st != nil {
+			return st.ExecContext(ctx, args...)
+		}
+		return d.db.ExecContext(ctx, q, args...)
+	}
+	if st := d.stmt(ctx, q); st != nil {
+		return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return tx.ExecContext(ctx, q, args...)
+}
+
+// Query runs a query in tx, or outside a transaction when tx is nil, through
+// the statement cache as Exec does.
+func (d *DB) Query(ctx context.Context, tx *sql.Tx, q string, args ...any) (*sql.Rows, error) {
+	st := d.stmt(ctx, q)
+	switch {
+	case tx == nil && st != nil:
+		return st.QueryContext(ctx, args...)
+	case tx == nil:
+		return d.db.QueryContext(ctx, q, args...)
+	case st != nil:
+		return tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
+	return tx.QueryContext(ctx, q, args...)
+}
+
+// QueryRow runs a single-row query in tx, or outside a transaction when tx
+// is nil, through the statement cache as Exec does.
+func (d *DB) QueryRow(ctx context.Context, tx *sql.Tx, q string, args ...any) *sql.Row {
+	st := d.stmt(ctx, q)
+	switch {
+	case tx == nil && st != nil:
+		return st.QueryRowContext(ctx, args...)
+	case tx == nil:
+		return d.db.QueryRowContext(ctx, q, args...)
+	case st != nil:
+		return tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
+	return tx.QueryRowContext(ctx, q, args...)
+}
 
 // ExecContext runs a statement outside a transaction. With a
 // single-writer engine it waits its turn among this process's writers; so
@@ -159,9 +300,18 @@ func (d *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 // have no effects outside the transaction, or only idempotent ones. After
 // the attempts run out the error wraps ErrGaveUp and the last failure.
 func (d *DB) TxWith(ctx context.Context, opts TxOptions, fn func(tx *sql.Tx) error) error {
+	return d.Retry(ctx, func() error { return d.once(ctx, opts, fn) })
+}
+
+// Retry runs fn, and again after a backoff while it fails with a retryable
+// error, as TxWith does with a transaction. It is for a single statement
+// run outside a transaction, which PostgreSQL runs as a transaction of its
+// own at READ COMMITTED and may still end in a deadlock. fn must have no
+// effects outside the database.
+func (d *DB) Retry(ctx context.Context, fn func() error) error {
 	delay := d.retry.BaseDelay
 	for attempt := 1; ; attempt++ {
-		err := d.once(ctx, opts, fn)
+		err := fn()
 		if err == nil || !d.dialect.Retryable(err) {
 			return err
 		}

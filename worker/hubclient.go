@@ -11,6 +11,7 @@ import (
 // whether a call went through simply makes it again.
 type Hub interface {
 	AllocateSector(ctx context.Context, spec hub.AllocateSectorSpec) (*hub.AllocatedSector, error)
+	AcquireDeals(ctx context.Context, worker string, id hub.SectorID) ([]hub.Deal, error)
 	AssignTicket(ctx context.Context, worker string, id hub.SectorID) (hub.Ticket, error)
 	SubmitPreCommit(ctx context.Context, worker string, id hub.SectorID, info hub.PreCommitInfo) (hub.SubmitResp, error)
 	PollPreCommitState(ctx context.Context, id hub.SectorID) (hub.PollResp, error)
@@ -31,6 +32,9 @@ var _ Hub = Client{}
 
 func (c Client) AllocateSector(ctx context.Context, spec hub.AllocateSectorSpec) (*hub.AllocatedSector, error) {
 	return c.S.Internal.AllocateSector(ctx, spec)
+}
+func (c Client) AcquireDeals(ctx context.Context, w string, id hub.SectorID) ([]hub.Deal, error) {
+	return c.S.Internal.AcquireDeals(ctx, w, id)
 }
 func (c Client) AssignTicket(ctx context.Context, w string, id hub.SectorID) (hub.Ticket, error) {
 	return c.S.Internal.AssignTicket(ctx, w, id)

@@ -13,7 +13,10 @@ import (
 // Run runs every thread of cfg until ctx ends: it pings the hub (which
 // renews the leases of the worker's sectors) every ping interval, and
 // restarts a paused thread once `strata worker resume` has cleared its
-// pause.
+// pause. eng runs the stages, normally a *Processors built from
+// cfg.Processors (NewProcessors), which the caller closes after Run
+// returns; persists go through each thread's Transferer
+// (Config.ThreadConfigs).
 func Run(ctx context.Context, cfg *Config, h Hub, eng engine.Sealer, log *slog.Logger, ping time.Duration) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)

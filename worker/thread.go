@@ -16,7 +16,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/strata-sp/strata/fil/piece"
@@ -59,12 +61,21 @@ type Sector struct {
 	State     State
 	ID        hub.SectorID
 	ProofType proof.SealProof
-	Ticket    hub.Ticket
-	CommD     stage.Bytes32
-	CommR     stage.Bytes32
-	Store     string
-	Seed      hub.Seed
-	Proof     []byte
+	// Deals are the sector's pieces, in order; none is committed
+	// capacity.
+	Deals  []hub.Deal `json:",omitempty"`
+	Ticket hub.Ticket
+	CommD  stage.Bytes32
+	CommR  stage.Bytes32
+	Store  string
+	Seed   hub.Seed
+	Proof  []byte
+	// SealedPath and CachePath, when set, are where the sealed file and
+	// the cache are instead of the thread's directory: the persisted copy
+	// of a sector taken over after its persist, which is proven from
+	// there rather than sealed again.
+	SealedPath string `json:",omitempty"`
+	CachePath  string `json:",omitempty"`
 	// Paused is set when a permanent or critical failure stopped the
 	// thread; Failure says why. `worker resume` clears it.
 	Paused  bool
@@ -92,6 +103,52 @@ type ThreadConfig struct {
 	// doubled each time, up to MaxRetries before the thread pauses.
 	Idle, Poll, Retry time.Duration
 	MaxRetries        int
+	// Transfer moves a sealed sector into a persist store; nil copies
+	// in process (CopyTransfer).
+	Transfer Transferer
+}
+
+// PersistFiles are what a persist moves: the thread's sealed file and
+// cache directory, and where they go in the store (both named after the
+// sector, s-t0MINER-NUMBER).
+type PersistFiles struct {
+	Sector     hub.SectorID
+	Sealed     string // the thread's sealed file
+	Cache      string // the thread's cache directory
+	Store      PersistStore
+	SealedDest string // <store>/sealed/s-t0M-N
+	CacheDest  string // <store>/cache/s-t0M-N
+}
+
+// Transferer moves a sealed sector's files into a persist store. It must
+// leave no partial file under a final name: a destination either does
+// not exist or is whole. It may be called again for the same sector
+// (after a crash) and must then succeed again.
+type Transferer interface {
+	Transfer(ctx context.Context, f PersistFiles) error
+}
+
+// CopyTransfer is the built-in Transferer: it copies the sealed file and
+// every regular file of the cache, each to a temporary name then renamed.
+type CopyTransfer struct{}
+
+// Transfer implements Transferer.
+func (CopyTransfer) Transfer(_ context.Context, f PersistFiles) error {
+	if err := copyFile(f.Sealed, f.SealedDest); err != nil {
+		return err
+	}
+	ents, err := os.ReadDir(f.Cache)
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		if e.Type().IsRegular() {
+			if err := copyFile(filepath.Join(f.Cache, e.Name()), filepath.Join(f.CacheDest, e.Name())); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Thread is one sealing thread.
@@ -142,12 +199,26 @@ func (t *Thread) Load() (Sector, error) {
 	} else if err != nil {
 		return Sector{}, err
 	}
+	if len(b) > MaxStateFile {
+		return Sector{}, fmt.Errorf("thread %d: state file %s: %d bytes, the limit is %d", t.cfg.Index, t.statePath(), len(b), MaxStateFile)
+	}
 	var s Sector
 	if err := json.Unmarshal(b, &s); err != nil {
 		return Sector{}, fmt.Errorf("thread %d: state file %s: %w", t.cfg.Index, t.statePath(), err)
 	}
+	if !slices.Contains(states, s.State) {
+		return Sector{}, fmt.Errorf("thread %d: state file %s: unknown state %q", t.cfg.Index, t.statePath(), s.State)
+	}
 	return s, nil
 }
+
+// MaxStateFile bounds a thread's sector.json (a proof is a few hundred
+// bytes; pieces a few hundred each).
+const MaxStateFile = 4 << 20
+
+// states are the thread states a state file may hold.
+var states = []State{Empty, Allocated, DealsAcquired, PieceAdded, TreeDBuilt, TicketAssigned, PC1Done, PC2Done, PCSubmitted,
+	PCLanded, Persisted, PersistSubmitted, SeedAssigned, C1Done, C2Done, ProofSubmitted, Finished, Aborted}
 
 func (t *Thread) save(s Sector) error {
 	b, err := json.MarshalIndent(s, "", "  ")
@@ -168,6 +239,9 @@ func (t *Thread) Resume(state State) error {
 	s, err := t.Load()
 	if err != nil {
 		return err
+	}
+	if state != "" && !slices.Contains(states, state) {
+		return fmt.Errorf("thread %d: unknown state %q", t.cfg.Index, state)
 	}
 	s.Paused, s.Failure, s.Retries = false, "", 0
 	if state != "" {
@@ -246,12 +320,19 @@ func (t *Thread) Run(ctx context.Context) error {
 				return err
 			}
 		case ctx.Err() != nil:
+		case errors.Is(err, rpc.ErrConflict):
+			// The hub will not let this worker go on with the sector:
+			// another worker took it over after its lease lapsed, or it was
+			// finished or aborted meanwhile. Drop it and take other work.
+			if s, err = t.abort(ctx, s, err.Error()); err != nil {
+				t.sleep(ctx, t.cfg.Retry)
+			}
 		default:
 			s.Retries++
 			t.log.Warn("step failed; retrying", "sector", s.ID, "state", s.State, "attempt", s.Retries, "err", err)
 			if s.Retries > t.cfg.MaxRetries {
 				s.Paused, s.Failure = true, fmt.Sprintf("%d retries: %v", t.cfg.MaxRetries, err)
-				t.reportFailure(ctx, s, hub.FailurePermanent, s.Failure)
+				t.reportFailure(ctx, s, failureLevel(err), s.Failure)
 			}
 			if err := t.save(s); err != nil {
 				return err
@@ -262,6 +343,19 @@ func (t *Thread) Run(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// failureLevel grades a failure that outlasted its retries: one of this
+// machine's files or devices (a full or failing disk, a missing
+// directory) is critical, since every sector on the machine may hit it;
+// anything else is permanent for this sector. Both pause the thread.
+func failureLevel(err error) hub.FailureLevel {
+	var pe *fs.PathError
+	var errno syscall.Errno
+	if errors.As(err, &pe) || errors.As(err, &errno) {
+		return hub.FailureCritical
+	}
+	return hub.FailurePermanent
 }
 
 func (t *Thread) sleep(ctx context.Context, d time.Duration) {
@@ -307,9 +401,49 @@ func (t *Thread) abort(ctx context.Context, s Sector, reason string) (Sector, er
 }
 
 func (t *Thread) files(s Sector) seal.Sector {
-	return seal.Sector{Proof: s.ProofType, Miner: s.ID.Miner, Number: s.ID.Number,
+	f := seal.Sector{Proof: s.ProofType, Miner: s.ID.Miner, Number: s.ID.Number,
 		Staged: filepath.Join(t.cfg.Location, "staged"), Cache: filepath.Join(t.cfg.Location, "cache"),
 		Sealed: filepath.Join(t.cfg.Location, "sealed")}
+	if s.SealedPath != "" {
+		f.Sealed, f.Cache = s.SealedPath, s.CachePath
+	}
+	return f
+}
+
+// persistedName is a sector's file and cache directory name in a store.
+func persistedName(id hub.SectorID) string { return fmt.Sprintf("s-t0%d-%d", id.Miner, id.Number) }
+
+// resumeFromStore returns the record to prove a sector taken over after
+// its persist from its persisted copy, when this thread has the store
+// attached and the copy is there; ok is false otherwise (it is sealed
+// again).
+func (t *Thread) resumeFromStore(a *hub.AllocatedSector) (Sector, bool) {
+	if a.State != hub.StatePersisted || a.Ticket == nil || len(a.CommR) != 32 || len(a.CommD) != 32 {
+		return Sector{}, false
+	}
+	size, err := a.ProofType.SectorSize()
+	if err != nil {
+		return Sector{}, false
+	}
+	for _, st := range t.cfg.Stores {
+		if st.Name != a.PersistedTo {
+			continue
+		}
+		name := persistedName(a.ID)
+		sealed, cache := filepath.Join(st.Dir, "sealed", name), filepath.Join(st.Dir, "cache", name)
+		if fi, err := os.Stat(sealed); err != nil || fi.Size() != int64(size) {
+			return Sector{}, false
+		}
+		if fi, err := os.Stat(cache); err != nil || !fi.IsDir() {
+			return Sector{}, false
+		}
+		s := Sector{State: PersistSubmitted, ID: a.ID, ProofType: a.ProofType, Ticket: *a.Ticket, Store: st.Name,
+			SealedPath: sealed, CachePath: cache}
+		copy(s.CommR[:], a.CommR)
+		copy(s.CommD[:], a.CommD)
+		return s, true
+	}
+	return Sector{}, false
 }
 
 func (t *Thread) task(s Sector) stage.SealTask {
@@ -318,7 +452,7 @@ func (t *Thread) task(s Sector) stage.SealTask {
 
 // clean removes the sector's files from the thread's directory.
 func (t *Thread) clean() error {
-	for _, n := range []string{"staged", "cache", "sealed", "c1.out"} {
+	for _, n := range []string{"pieces", "staged", "cache", "sealed", "c1.out"} {
 		if err := os.RemoveAll(filepath.Join(t.cfg.Location, n)); err != nil {
 			return err
 		}
@@ -341,14 +475,29 @@ func (t *Thread) step(ctx context.Context, s Sector) (Sector, error) {
 		if err := t.clean(); err != nil {
 			return s, err
 		}
-		// A sector taken over is sealed again from the start: the hub
-		// keeps its ticket, so the commitments come out the same and the
-		// submissions match.
-		t.log.Info("sector allocated", "sector", a.ID, "takeover", a.Takeover)
+		t.log.Info("sector allocated", "sector", a.ID, "takeover", a.Takeover, "hub state", a.State)
+		// A sector taken over whose proof the hub already has only needs
+		// following to the end. Any other is sealed again from the start:
+		// the hub keeps its pieces and ticket, so the commitments come out
+		// the same and the submissions match.
+		if a.Takeover && (a.State == hub.StateProofSubmitted || a.State == hub.StateProofLanded) {
+			return Sector{State: ProofSubmitted, ID: a.ID, ProofType: a.ProofType}, nil
+		}
+		// One taken over after its persist is proven from the persisted
+		// copy when this thread reaches that store.
+		if a.Takeover {
+			if s, ok := t.resumeFromStore(a); ok {
+				t.log.Info("sector taken over from its persisted copy", "sector", a.ID, "store", s.Store)
+				return s, nil
+			}
+		}
 		return Sector{State: Allocated, ID: a.ID, ProofType: a.ProofType}, nil
 	case Allocated:
-		// Committed capacity: no deals.
-		s.State = DealsAcquired
+		deals, err := t.hub.AcquireDeals(ctx, w, s.ID)
+		if err != nil {
+			return s, err
+		}
+		s.Deals, s.State = deals, DealsAcquired
 		return s, nil
 	case DealsAcquired:
 		size, err := s.ProofType.SectorSize()
@@ -359,7 +508,14 @@ func (t *Thread) step(ctx context.Context, s Sector) (Sector, error) {
 		if err := os.MkdirAll(f.Cache, 0o755); err != nil {
 			return s, err
 		}
-		if _, err := t.eng.AddPieces(ctx, stage.AddPiecesTask{Staged: f.Staged, SectorSize: piece.PaddedSize(size)}); err != nil {
+		pieces, err := t.fetchPieces(ctx, s.Deals)
+		if err != nil {
+			return s, err
+		}
+		if _, err := t.eng.AddPieces(ctx, stage.AddPiecesTask{Staged: f.Staged, SectorSize: piece.PaddedSize(size), Pieces: pieces}); err != nil {
+			return s, err
+		}
+		if err := os.RemoveAll(filepath.Join(t.cfg.Location, "pieces")); err != nil {
 			return s, err
 		}
 		s.State = PieceAdded
@@ -427,7 +583,7 @@ func (t *Thread) step(ctx context.Context, s Sector) (Sector, error) {
 		}
 		return s, errWait{t.cfg.Poll}
 	case PCLanded:
-		st, err := t.persist(s)
+		st, err := t.persist(ctx, s)
 		if err != nil {
 			return s, err
 		}
@@ -516,30 +672,23 @@ func (t *Thread) step(ctx context.Context, s Sector) (Sector, error) {
 	return s, errPermanent{fmt.Errorf("unknown state %q", s.State)}
 }
 
-// persist copies the sealed file and the cache the proofs need into the
-// first persist store, under names of the sector's own, each written to a
-// temporary name and renamed, so a copy interrupted halfway is never taken
-// for a whole one.
-func (t *Thread) persist(s Sector) (string, error) {
+// persist moves the sealed file and the cache the proofs need into the
+// first persist store, under names of the sector's own, through the
+// thread's Transferer.
+func (t *Thread) persist(ctx context.Context, s Sector) (string, error) {
 	if len(t.cfg.Stores) == 0 {
 		return "", errPermanent{errors.New("no persist store attached ([[attached]])")}
 	}
 	st := t.cfg.Stores[0]
-	name := fmt.Sprintf("s-t0%d-%d", s.ID.Miner, s.ID.Number)
+	name := persistedName(s.ID)
 	f := t.files(s)
-	if err := copyFile(f.Sealed, filepath.Join(st.Dir, "sealed", name)); err != nil {
-		return "", err
+	var tr Transferer = CopyTransfer{}
+	if t.cfg.Transfer != nil {
+		tr = t.cfg.Transfer
 	}
-	ents, err := os.ReadDir(f.Cache)
-	if err != nil {
+	if err := tr.Transfer(ctx, PersistFiles{Sector: s.ID, Sealed: f.Sealed, Cache: f.Cache, Store: st,
+		SealedDest: filepath.Join(st.Dir, "sealed", name), CacheDest: filepath.Join(st.Dir, "cache", name)}); err != nil {
 		return "", err
-	}
-	for _, e := range ents {
-		if e.Type().IsRegular() {
-			if err := copyFile(filepath.Join(f.Cache, e.Name()), filepath.Join(st.Dir, "cache", name, e.Name())); err != nil {
-				return "", err
-			}
-		}
 	}
 	return st.Name, nil
 }

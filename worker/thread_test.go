@@ -2,18 +2,24 @@ package worker_test
 
 import (
 	"context"
+	"crypto/rand"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/ipfs/go-cid"
+
+	"github.com/strata-sp/strata/chain/actors"
 	"github.com/strata-sp/strata/chain/devnet"
 	"github.com/strata-sp/strata/chain/types"
 	"github.com/strata-sp/strata/fil/address"
+	"github.com/strata-sp/strata/fil/commp"
 	"github.com/strata-sp/strata/fil/piece"
 	"github.com/strata-sp/strata/hub"
 	"github.com/strata-sp/strata/internal/devnettest"
@@ -203,6 +209,13 @@ func (k *killer) PollPreCommitState(ctx context.Context, id hub.SectorID) (hub.P
 	return k.Hub.PollPreCommitState(ctx, id)
 }
 
+func (k *killer) WaitSeed(ctx context.Context, w string, id hub.SectorID) (hub.SeedResp, error) {
+	if err := k.hit(ctx, "waitseed"); err != nil {
+		return hub.SeedResp{}, err
+	}
+	return k.Hub.WaitSeed(ctx, w, id)
+}
+
 func (k *killer) SubmitPersisted(ctx context.Context, w string, id hub.SectorID, st string) (hub.SubmitResp, error) {
 	if err := k.hit(ctx, "persisted"); err != nil {
 		return hub.SubmitResp{}, err
@@ -259,4 +272,147 @@ func itoa(n uint64) string {
 		n /= 10
 	}
 	return string(b)
+}
+
+// TestThreads_SealPieces: pieces added to the hub, one read from a file
+// and one over HTTP, are sealed into a sector whose pre-commit on chain
+// declares the CommD the primitives compute from those pieces, and the
+// prove-commit that activates them lands (the miner actor checks the
+// pieces against that CommD). The next sector, with no pieces left, is
+// committed capacity and declares none.
+func TestThreads_SealPieces(t *testing.T) {
+	c := newCluster(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	fileData, httpData := make([]byte, 1000), make([]byte, 400)
+	rand.Read(fileData)
+	rand.Read(httpData)
+	file := filepath.Join(c.dir, "piece-a")
+	if err := os.WriteFile(file, fileData, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(httpData) }))
+	defer srv.Close()
+	var infos []piece.Info
+	for _, p := range []struct {
+		data   []byte
+		source string
+	}{{fileData, file}, {httpData, srv.URL + "/piece-b"}} {
+		h := commp.New(commp.Options{})
+		h.Write(p.data)
+		pc, size, err := h.Sum()
+		if err != nil {
+			t.Fatal(err)
+		}
+		infos = append(infos, piece.Info{CID: pc, Size: piece.PaddedSize(size)})
+		if _, err := c.hub.AddPiece(ctx, hub.PieceSpec{CID: pc, Size: piece.PaddedSize(size), PayloadSize: uint64(len(p.data)), Source: p.source}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := commp.UnsealedCID(2048, infos)
+	if err != nil {
+		t.Fatal(err)
+	}
+	th := c.thread(0, "w1")
+	done := make(chan struct{})
+	go func() { defer close(done); _ = th.Run(ctx) }()
+	c.waitProving(t, 2)
+	cancel()
+	<-done
+
+	// The pre-commits on chain.
+	unsealed := map[uint64]*cid.Cid{}
+	msgs, err := c.hub.Messages(context.Background(), hub.MessageFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range msgs {
+		if m.Kind != "precommit" || m.State != "landed" {
+			continue
+		}
+		mc, err := cid.Decode(m.CID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg, err := c.chain.API.ChainGetMessage(context.Background(), mc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p actors.PreCommitSectorBatch2Params
+		if err := actors.DecodeParams(msg.Params, &p); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range p.Sectors {
+			unsealed[s.SectorNumber] = s.UnsealedCid
+		}
+	}
+	if got := unsealed[0]; got == nil || !got.Equals(want) {
+		t.Errorf("sector 0's unsealed CID on chain = %v, want the pieces' CommD %s", got, want)
+	}
+	if got, ok := unsealed[1]; !ok || got != nil {
+		t.Errorf("sector 1 (committed capacity) declared %v (pre-committed: %v)", got, ok)
+	}
+	ps, err := c.hub.Pieces(context.Background(), hub.PieceFilter{})
+	if err != nil || len(ps) != 2 {
+		t.Fatal(ps, err)
+	}
+	for _, p := range ps {
+		if p.State != hub.PieceSealed || p.Sector == nil || p.Sector.Number != 0 {
+			t.Errorf("piece %s: %s in %v, want sealed in sector 0", p.CID, p.State, p.Sector)
+		}
+	}
+}
+
+// countingEngine records the sectors it runs PC1 for.
+type countingEngine struct {
+	engine.Local
+	mu  sync.Mutex
+	pc1 []uint64
+}
+
+func (c *countingEngine) PC1(ctx context.Context, t stage.PC1Task) (stage.PC1Output, error) {
+	c.mu.Lock()
+	c.pc1 = append(c.pc1, t.Sector.Number)
+	c.mu.Unlock()
+	return c.Local.PC1(ctx, t)
+}
+
+// TestThread_TakeoverFromPersistedCopy: a worker stops for good after
+// its sector was persisted; once the lease lapses, a thread of another
+// worker that has the same store attached takes the sector over and
+// proves it from the persisted copy, without sealing it again.
+func TestThread_TakeoverFromPersistedCopy(t *testing.T) {
+	c := newCluster(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	k := &killer{Hub: c.api, at: "waitseed", cancel: cancel}
+	a := worker.NewThread(c.threadConfig(0, "w1"), k, k, nil)
+	if err := a.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := a.Load(); st.State != worker.PersistSubmitted {
+		t.Fatalf("w1 stopped in %s, want %s", st.State, worker.PersistSubmitted)
+	}
+	// w1 is gone: its lease lapses.
+	if _, err := c.db.ExecContext(context.Background(), `UPDATE hub_sectors SET lease_until = 1 WHERE worker = 'w1'`); err != nil {
+		t.Fatal(err)
+	}
+	eng := &countingEngine{}
+	cfg := c.threadConfig(0, "w2")
+	b := worker.NewThread(cfg, c.api, eng, nil)
+	bctx, bcancel := context.WithCancel(context.Background())
+	defer bcancel()
+	done := make(chan struct{})
+	go func() { defer close(done); _ = b.Run(bctx) }()
+	c.waitProving(t, 1)
+	bcancel()
+	<-done
+	si, err := c.hub.Sector(context.Background(), hub.SectorID{Miner: c.chain.Miner, Number: 0})
+	if err != nil || si.Worker != "w2" || si.Takeovers != 1 {
+		t.Errorf("sector after the takeover: %+v, %v", si, err)
+	}
+	eng.mu.Lock()
+	defer eng.mu.Unlock()
+	if slices.Contains(eng.pc1, 0) {
+		t.Errorf("w2 ran PC1 for sector 0 (PC1 runs: %v); it should be proven from its persisted copy", eng.pc1)
+	}
 }

@@ -74,9 +74,10 @@ type Config struct {
 	// BlockTime is the time between tipsets; zero means a manual clock:
 	// tipsets are made only by Advance.
 	BlockTime time.Duration
-	// BaseFee is the (constant) base fee; zero means 1 attoFIL (the
-	// network's floor is 100; the devnet's is low enough for messages
+	// BaseFee is the base fee the node starts with; zero means 1 attoFIL
+	// (the network's floor is 100; the devnet's is low enough for messages
 	// signed with a fee cap of 1, as the published message vectors are).
+	// SetBaseFee changes it while the node runs.
 	BaseFee big.TokenAmount
 	// SnapshotEvery is the number of epochs between state snapshots; zero
 	// means 100.
@@ -323,6 +324,24 @@ func (n *Node) useKeys(rec *genesisRecord) error {
 	if n.beacon, err = rec.Beacon.key(); err != nil {
 		return fmt.Errorf("devnet: beacon key: %w", err)
 	}
+	return nil
+}
+
+// SetBaseFee sets the base fee of the tipsets made from now on, as a
+// network's base fee rises and falls with demand: a pending message whose
+// fee cap is below it stays in the pool, not included, until the base fee
+// falls back or the message is replaced by one with a higher fee cap (the
+// way tests make a message stuck). A push must meet it. The messages of
+// each tipset execute with that tipset's base fee (its ParentBaseFee), as
+// on Filecoin. It is not stored: a restarted node starts again at
+// Config.BaseFee.
+func (n *Node) SetBaseFee(v big.TokenAmount) error {
+	if v.Sign() <= 0 {
+		return fmt.Errorf("devnet: base fee %s: must be positive", v.AttoString())
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.baseFee = v
 	return nil
 }
 

@@ -104,9 +104,11 @@ func (n *Node) loadMessages(ctx context.Context, height int64) ([]*ftypes.Signed
 
 func (n *Node) head() *types.TipSet { return n.tipsets[len(n.tipsets)-1] }
 
-// env is the execution environment of epoch.
+// env is the execution environment of the tipset at epoch: its messages
+// pay the base fee they were included under, its ParentBaseFee (not the
+// node's current one, which SetBaseFee may have changed since).
 func (n *Node) env(epoch int64) *state.Env {
-	return &state.Env{Epoch: epoch, BaseFee: n.baseFee, Verifier: n.cfg.Verifier,
+	return &state.Env{Epoch: epoch, BaseFee: n.tipsets[epoch].ParentBaseFee(), Verifier: n.cfg.Verifier,
 		Randomness: func(tag types.DomainSeparationTag, e int64, entropy []byte, beacon bool) ([32]byte, error) {
 			return n.randomness(tag, e, entropy, beacon, epoch)
 		}}

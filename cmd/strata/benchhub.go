@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,9 +12,13 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/strata-sp/strata/fil/address"
 	"github.com/strata-sp/strata/hub"
@@ -27,6 +32,7 @@ import (
 // benchHubResult is what `strata bench hub` reports.
 type benchHubResult struct {
 	Store          string
+	Transport      string
 	Workers        int
 	Threads        int
 	Sectors        int
@@ -37,30 +43,90 @@ type benchHubResult struct {
 	Seconds        float64
 	CallsPerSecond float64
 	P50, P99, Max  time.Duration
+	// CPUPerCall is the process's CPU time (user and system, the simulated
+	// workers' share included) over the calling phase, per call: the
+	// figure to compare between runs on a machine whose other load varies.
+	CPUPerCall time.Duration
+	// Retries counts the store's transactions run again after a conflict
+	// (PostgreSQL serialization failures, SQLite busy) while calling.
+	Retries int64
+	// ByCall breaks the calls down by method.
+	ByCall map[string]benchCallStats
+	// Warmup sums up the calls due in the warm-up, left out of the rest.
+	WarmupSeconds float64
+	Warmup        benchCallStats
+}
+
+type benchCallStats struct {
+	Calls, Errors int64
+	P50, P99, Max time.Duration
+}
+
+// The calls a simulated thread makes.
+type benchCall uint8
+
+const (
+	callReport benchCall = iota
+	callPoll
+	callPing
+	callAbort
+	callAllocate
+	callTicket
+	numBenchCalls
+)
+
+var benchCallNames = [numBenchCalls]string{"ReportState", "PollPreCommitState", "Ping", "ReportAborted", "AllocateSector", "AssignTicket"}
+
+// benchSample is one call's outcome.
+type benchSample struct {
+	lat  time.Duration
+	at   time.Duration // when it was due, from the start
+	call benchCall
+	err  bool
+}
+
+// benchTickets draws a fixed ticket: the bench has no chain.
+type benchTickets struct{}
+
+func (benchTickets) Ticket(context.Context, uint64) (hub.Ticket, error) {
+	return hub.Ticket{Ticket: make([]byte, 32), Epoch: 1}, nil
 }
 
 // runBenchHub measures the hub's Sealer API the way a large cluster uses
 // it: a hub holding --sectors sectors (allocated through the hub before
 // the clock starts) answers --workers simulated workers with --threads
-// sealing threads each, over JSON-RPC on loopback. Each thread holds a
-// sector and repeats what a sealing thread does while it works: a state
-// report, and every fourth call a pre-commit poll; each worker pings every
-// second.
+// sealing threads each, over JSON-RPC on loopback, served as `strata hub
+// run` serves it (metrics included). Each thread holds a sector and makes
+// the calls a sealing thread makes while it works: state reports, and every
+// fourth call a pre-commit poll; every --cycle calls it ends its sector
+// (ReportAborted stands in for the finalization, which needs a chain),
+// allocates the next and draws its ticket. Each worker pings every second
+// (real workers ping every 30 s).
+//
+// With --rate, every thread calls on a fixed schedule, whatever the
+// answers (an open loop), and a call's latency counts from when it was
+// due, not from when it was sent: a slow answer that holds up the thread's
+// next calls counts against those too (no coordinated omission).
 func runBenchHub(ctx context.Context, e *env, args []string) error {
 	fs := newFlags("bench hub", e)
 	workers := fs.Int("workers", 500, "simulated workers")
 	threads := fs.Int("threads", 4, "sealing threads per worker")
 	sectors := fs.Int("sectors", 100_000, "sectors the hub holds")
-	dur := fs.Duration("duration", 10*time.Second, "how long to call")
+	dur := fs.Duration("duration", 10*time.Second, "how long to call, after the warm-up")
+	warmup := fs.Duration("warmup", 3*time.Second, "how long the threads call, at the same rate, before the calls count: the workers connect (2,500 connections at once) and the hub's caches fill")
 	pgURL := fs.String("postgres", "", "a PostgreSQL URL to use instead of SQLite (an empty database)")
-	rate := fs.Float64("rate", 5000, "calls per second offered by all threads together, each on its own schedule (0: every thread calls back to back, for the most the hub can answer)")
+	rate := fs.Float64("rate", 5000, "calls per second offered by all threads together, each on its own schedule (0: every thread calls back to back, for the most the hub can answer); pings come on top")
+	cycle := fs.Int("cycle", 100, "calls a thread makes per sector before it moves to a new one (0: never)")
+	ws := fs.Bool("ws", false, "workers call over one WebSocket each (hub API info ending in /ws) rather than HTTP POSTs (the default)")
 	asJSON := fs.Bool("json", false, "print JSON")
+	timeline := fs.Bool("timeline", false, "print each second's latencies to stderr")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the calling phase to this file")
+	memProfile := fs.String("memprofile", "", "write a heap profile to this file at the end (alloc_space counts the preload too; the rpc and net/http frames are the calling phase's)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *workers < 1 || *threads < 1 || *sectors < *workers**threads || *dur <= 0 {
-		return usagef("bench hub: want positive --workers, --threads and --duration, and --sectors >= workers×threads")
+	if *workers < 1 || *threads < 1 || *sectors < *workers**threads || *dur <= 0 || *warmup < 0 || *cycle < 0 || (*cycle > 0 && *cycle < 4) {
+		return usagef("bench hub: want positive --workers, --threads and --duration, --sectors >= workers×threads, and --cycle 0 or at least 4")
 	}
 	log := slog.New(slog.DiscardHandler)
 	var db *store.DB
@@ -81,7 +147,7 @@ func runBenchHub(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	h, err := hub.New(ctx, hub.Options{DB: db, Lease: time.Hour, Logger: log})
+	h, err := hub.New(ctx, hub.Options{DB: db, Tickets: benchTickets{}, Lease: time.Hour, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -135,6 +201,13 @@ func runBenchHub(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	setupTime := time.Since(setup)
+	var stored int64
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM hub_sectors`).Scan(&stored); err != nil {
+		return err
+	}
+	if stored != int64(*sectors) {
+		return fmt.Errorf("bench hub: the hub holds %d sectors, not %d", stored, *sectors)
+	}
 
 	// Serve the API on loopback, as `strata hub run` does.
 	secret, err := rpc.NewSecret()
@@ -145,7 +218,7 @@ func runBenchHub(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	srv, err := rpc.NewServer(rpc.ServerOptions{Auth: auth, Logger: log})
+	srv, err := rpc.NewServer(rpc.ServerOptions{Auth: auth, Logger: log, Metrics: prometheus.NewRegistry()})
 	if err != nil {
 		return err
 	}
@@ -167,23 +240,36 @@ func runBenchHub(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	url := "http://" + ln.Addr().String() + rpc.Path
-
-	fmt.Fprintf(e.stderr, "bench hub: %d workers × %d threads calling for %s...\n", *workers, *threads, *dur)
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	if *ws {
+		url = "ws://" + ln.Addr().String() + rpc.Path
 	}
-	var calls, fails atomic.Int64
-	lat := make([][]time.Duration, *workers)
+
+	fmt.Fprintf(e.stderr, "bench hub: %d workers × %d threads calling for %s after a warm-up of %s...\n", *workers, *threads, *dur, *warmup)
+	var prof *os.File
+	if *cpuProfile != "" {
+		if prof, err = os.Create(*cpuProfile); err != nil {
+			return err
+		}
+		defer prof.Close()
+	}
+	samples := make([][]benchSample, *workers)
 	start := time.Now()
-	stop := start.Add(*dur)
+	measured := start.Add(*warmup)
+	stop := measured.Add(*dur)
+	// The measured phase's CPU time, retries and profile start when the
+	// warm-up ends.
+	var cpu0 time.Duration
+	var retries0 int64
+	began := make(chan error, 1)
+	go func() {
+		time.Sleep(time.Until(measured))
+		cpu0, retries0 = cpuTime(), db.Retries()
+		if prof != nil {
+			began <- pprof.StartCPUProfile(prof)
+			return
+		}
+		began <- nil
+	}()
 	var cw sync.WaitGroup
 	for wi := range *workers {
 		var c hub.SealerStruct
@@ -194,24 +280,19 @@ func runBenchHub(ctx context.Context, e *env, args []string) error {
 		defer closer()
 		wname := fmt.Sprintf("w%d", wi)
 		var lmu sync.Mutex
-		record := func(t0 time.Time, err error) {
-			d := time.Since(t0)
-			calls.Add(1)
-			if err != nil {
-				fails.Add(1)
-			}
+		record := func(due time.Time, call benchCall, err error) {
+			d := time.Since(due)
 			lmu.Lock()
-			lat[wi] = append(lat[wi], d)
+			samples[wi] = append(samples[wi], benchSample{lat: d, at: due.Sub(start), call: call, err: err != nil})
 			lmu.Unlock()
 		}
 		cw.Add(1)
 		go func() { // the worker's heartbeat, each worker at its own phase
 			defer cw.Done()
-			time.Sleep(time.Duration(wi) * time.Second / time.Duration(*workers))
-			for time.Now().Before(stop) {
-				t0 := time.Now()
-				record(t0, c.Internal.Ping(ctx, hub.WorkerInfo{Name: wname, Threads: *threads}))
-				time.Sleep(time.Second)
+			due := start.Add(time.Duration(wi) * time.Second / time.Duration(*workers))
+			for ; due.Before(stop); due = due.Add(time.Second) {
+				time.Sleep(time.Until(due))
+				record(due, callPing, c.Internal.Ping(ctx, hub.WorkerInfo{Name: wname, Threads: *threads}))
 			}
 		}()
 		for ti, id := range held[wi] {
@@ -221,57 +302,184 @@ func runBenchHub(ctx context.Context, e *env, args []string) error {
 				// Open loop: each thread calls on its own schedule, spread
 				// over the period, whether or not earlier calls were slow.
 				var period time.Duration
-				next := time.Now()
+				due := start
+				n := wi**threads + ti
 				if *rate > 0 {
 					period = time.Duration(float64(own) / *rate * float64(time.Second))
-					next = next.Add(period * time.Duration(wi**threads+ti) / time.Duration(own))
+					due = due.Add(period * time.Duration(n) / time.Duration(own))
 				}
 				for i := 0; ; i++ {
 					if period > 0 {
-						time.Sleep(time.Until(next))
-						next = next.Add(period)
+						time.Sleep(time.Until(due))
+					} else {
+						due = time.Now()
 					}
-					if !time.Now().Before(stop) {
+					if !due.Before(stop) {
 						return
 					}
-					t0 := time.Now()
-					var err error
-					if i%4 == 3 {
-						_, err = c.Internal.PollPreCommitState(ctx, id)
-					} else {
-						_, err = c.Internal.ReportState(ctx, id, hub.StateReport{Worker: wname, Location: "/t",
-							Change: hub.StateChange{Prev: "PC1Done", Next: "PC1Done", Event: "Progress"}})
+					// Threads move to their next sector at different calls.
+					step := -1
+					if *cycle > 0 {
+						step = (i + n) % *cycle
 					}
-					record(t0, err)
+					var call benchCall
+					var err error
+					switch {
+					case step == *cycle-3:
+						call, err = callAbort, c.Internal.ReportAborted(ctx, wname, id, "bench: next sector")
+					case step == *cycle-2:
+						var s *hub.AllocatedSector
+						call = callAllocate
+						if s, err = c.Internal.AllocateSector(ctx, hub.AllocateSectorSpec{Worker: wname, Locations: []string{"/t"}}); err == nil && s == nil {
+							err = errors.New("no sector to allocate")
+						} else if err == nil {
+							id = s.ID
+						}
+					case step == *cycle-1:
+						call = callTicket
+						_, err = c.Internal.AssignTicket(ctx, wname, id)
+					case i%4 == 3:
+						call = callPoll
+						_, err = c.Internal.PollPreCommitState(ctx, id)
+					default:
+						call = callReport
+						var r hub.SectorStateResp
+						r, err = c.Internal.ReportState(ctx, id, hub.StateReport{Worker: wname, Location: "/t",
+							Change: hub.StateChange{Prev: "PC1Done", Next: "PC1Done", Event: "Progress"}})
+						if err == nil && r.AbortReason != "" {
+							err = errors.New(r.AbortReason)
+						}
+					}
+					record(due, call, err)
+					due = due.Add(period)
 				}
 			}()
 		}
 	}
 	cw.Wait()
-	el := time.Since(start)
-	var all []time.Duration
-	for _, l := range lat {
-		all = append(all, l...)
+	if err := <-began; err != nil {
+		return err
+	}
+	if prof != nil {
+		pprof.StopCPUProfile()
+	}
+	cpu, retries := cpuTime()-cpu0, db.Retries()-retries0
+	if *memProfile != "" {
+		f, err := os.Create(*memProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+			return err
+		}
+	}
+	var all, warm []benchSample
+	last := *warmup // when the last measured call was answered
+	for _, l := range samples {
+		for _, s := range l {
+			if s.at < *warmup {
+				warm = append(warm, s)
+				continue
+			}
+			all = append(all, s)
+			last = max(last, s.at+s.lat)
+		}
+	}
+	if *timeline {
+		printTimeline(e, append(slices.Clone(warm), all...))
 	}
 	if len(all) == 0 {
 		return errors.New("bench hub: no call completed")
 	}
-	slices.Sort(all)
-	r := benchHubResult{OfferedRate: *rate, Store: name, Workers: *workers, Threads: *threads, Sectors: *sectors, SetupSeconds: setupTime.Seconds(),
-		Calls: calls.Load(), Errors: fails.Load(), Seconds: el.Seconds(), CallsPerSecond: float64(calls.Load()) / el.Seconds(),
-		P50: all[len(all)/2], P99: all[len(all)*99/100], Max: all[len(all)-1]}
+	// The rate counts the calls due in the measured phase, over the time
+	// from its start until the last of them was answered.
+	el := last - *warmup
+	r := benchHubResult{OfferedRate: *rate, Store: name, Transport: "http", Workers: *workers, Threads: *threads, Sectors: *sectors, SetupSeconds: setupTime.Seconds(),
+		Seconds: el.Seconds(), Retries: retries, ByCall: map[string]benchCallStats{}, WarmupSeconds: warmup.Seconds(), Warmup: benchStats(warm)}
+	if *ws {
+		r.Transport = "ws"
+	}
+	total := benchStats(all)
+	r.Calls, r.Errors, r.P50, r.P99, r.Max = total.Calls, total.Errors, total.P50, total.P99, total.Max
+	r.CallsPerSecond = float64(r.Calls) / el.Seconds()
+	r.CPUPerCall = cpu / time.Duration(r.Calls)
+	var byCall strings.Builder
+	for call := range numBenchCalls {
+		st := benchStats(slices.DeleteFunc(slices.Clone(all), func(s benchSample) bool { return s.call != call }))
+		if st.Calls == 0 {
+			continue
+		}
+		r.ByCall[benchCallNames[call]] = st
+		fmt.Fprintf(&byCall, "\n  %-18s %6d calls, p50 %s, p99 %s, max %s", benchCallNames[call], st.Calls,
+			st.P50.Round(time.Microsecond), st.P99.Round(time.Microsecond), st.Max.Round(time.Microsecond))
+		if st.Errors > 0 {
+			fmt.Fprintf(&byCall, ", %d errors", st.Errors)
+		}
+	}
 	if *asJSON {
-		return printJSON(e.stdout, r)
+		if err := printJSON(e.stdout, r); err != nil {
+			return err
+		}
+	} else {
+		offered := "back to back"
+		if r.OfferedRate > 0 {
+			offered = fmt.Sprintf("%.0f calls/s offered", r.OfferedRate)
+		}
+		fmt.Fprintf(e.stdout, "%s over %s, %d sectors (allocated in %.1f s), %d workers × %d threads, %s: %d calls in %.1f s = %.0f calls/s, p50 %s, p99 %s, max %s, %s CPU per call, %d retries, %d errors%s\n",
+			r.Store, r.Transport, r.Sectors, r.SetupSeconds, r.Workers, r.Threads, offered, r.Calls, r.Seconds, r.CallsPerSecond,
+			r.P50.Round(time.Microsecond), r.P99.Round(time.Microsecond), r.Max.Round(time.Microsecond), r.CPUPerCall.Round(time.Microsecond), r.Retries, r.Errors,
+			byCall.String())
+		if r.Warmup.Calls > 0 {
+			fmt.Fprintf(e.stdout, "  warm-up (%s, not counted above): %d calls, p50 %s, p99 %s, max %s, %d errors\n", *warmup, r.Warmup.Calls,
+				r.Warmup.P50.Round(time.Microsecond), r.Warmup.P99.Round(time.Microsecond), r.Warmup.Max.Round(time.Microsecond), r.Warmup.Errors)
+		}
 	}
-	offered := "back to back"
-	if r.OfferedRate > 0 {
-		offered = fmt.Sprintf("%.0f calls/s offered", r.OfferedRate)
-	}
-	fmt.Fprintf(e.stdout, "%s, %d sectors (allocated in %.1f s), %d workers × %d threads, %s: %d calls in %.1f s = %.0f calls/s, p50 %s, p99 %s, max %s, %d errors\n",
-		r.Store, r.Sectors, r.SetupSeconds, r.Workers, r.Threads, offered, r.Calls, r.Seconds, r.CallsPerSecond,
-		r.P50.Round(time.Microsecond), r.P99.Round(time.Microsecond), r.Max.Round(time.Microsecond), r.Errors)
-	if r.Errors > 0 {
-		return fmt.Errorf("bench hub: %d calls failed", r.Errors)
+	if r.Errors+r.Warmup.Errors > 0 {
+		return fmt.Errorf("bench hub: %d calls failed", r.Errors+r.Warmup.Errors)
 	}
 	return nil
+}
+
+// benchStats sorts samples by latency and sums them up.
+func benchStats(samples []benchSample) benchCallStats {
+	if len(samples) == 0 {
+		return benchCallStats{}
+	}
+	slices.SortFunc(samples, func(a, b benchSample) int { return cmp.Compare(a.lat, b.lat) })
+	st := benchCallStats{Calls: int64(len(samples)), P50: samples[len(samples)/2].lat,
+		P99: samples[len(samples)*99/100].lat, Max: samples[len(samples)-1].lat}
+	for _, s := range samples {
+		if s.err {
+			st.Errors++
+		}
+	}
+	return st
+}
+
+// printTimeline prints each second's latencies, by when the calls were due.
+func printTimeline(e *env, all []benchSample) {
+	var secs [][]benchSample
+	for _, s := range all {
+		i := int(s.at / time.Second)
+		for len(secs) <= i {
+			secs = append(secs, nil)
+		}
+		secs[i] = append(secs[i], s)
+	}
+	for i, l := range secs {
+		if st := benchStats(l); st.Calls > 0 {
+			fmt.Fprintf(e.stderr, "bench hub: second %d: %d calls, p50 %s, p99 %s, max %s\n", i, st.Calls,
+				st.P50.Round(time.Microsecond), st.P99.Round(time.Microsecond), st.Max.Round(time.Microsecond))
+		}
+	}
+}
+
+// cpuTime is the CPU time (user and system) the process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -99,6 +99,16 @@ func root() *command {
 // run executes the command line and maps the outcome to an exit code; it is
 // main without os.Exit.
 func run(ctx context.Context, e *env, args []string) int {
+	// STRATA_CPUPROFILE=FILE profiles any command, a process included,
+	// until it exits normally (a first signal, not a second).
+	if path := e.getenv("STRATA_CPUPROFILE"); path != "" {
+		stop, err := startCPUProfile(path)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "strata: STRATA_CPUPROFILE: %v\n", err)
+			return exitError
+		}
+		defer stop()
+	}
 	r := root()
 	err := dispatch(ctx, e, r, nil, args)
 	var ue *usageError

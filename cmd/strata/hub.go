@@ -37,13 +37,16 @@ type hubSection struct {
 	SectorLifetime          int64           `toml:"SectorLifetime" comment:"epochs from pre-commit to a sector's expiration (mainnet: 1555200, 540 days)"`
 	BatchMax                int             `toml:"BatchMax" comment:"most sectors in one PreCommitSectorBatch2 or ProveCommitSectors3"`
 	BatchWait               config.Duration `toml:"BatchWait" comment:"longest a submitted sector waits for others to share its message"`
-	MaxFeeCap               string          `toml:"MaxFeeCap" comment:"cap on the gas fee cap of the hub's messages, per gas unit (e.g. \"2 nanoFIL\"; empty: the node's estimate)"`
+	MaxFeeCap               string          `toml:"MaxFeeCap" comment:"cap on the gas fee cap of the hub's messages, per gas unit (e.g. \"2 nanoFIL\"; empty: the node's estimate); replacements stay under it too"`
+	ReplaceAfter            int64           `toml:"ReplaceAfter" comment:"epochs a pushed message may wait for inclusion before the hub re-sends it with higher fees (negative: never)"`
+	ReplacePremiumPercent   int64           `toml:"ReplacePremiumPercent" comment:"a replacement's gas premium, in percent of the stuck message's (at least 125, the network's minimum)"`
 }
 
 func defaultHubConfig() *hubConfig {
 	return &hubConfig{API: config.DefaultAPI(hubPort), Log: config.DefaultLog(), Store: config.DefaultStore(),
 		Hub: hubSection{Lease: config.Duration(5 * time.Minute), TicketLookback: 900, PreCommitChallengeDelay: 150,
-			SectorLifetime: 540 * 2880, BatchMax: 32, BatchWait: config.Duration(30 * time.Second)}}
+			SectorLifetime: 540 * 2880, BatchMax: 32, BatchWait: config.Duration(30 * time.Second),
+			ReplaceAfter: hub.DefaultReplaceAfter, ReplacePremiumPercent: hub.MinReplacePremiumPercent}}
 }
 
 // Validate implements config.Validator.
@@ -63,6 +66,9 @@ func (c *hubConfig) Validate() error {
 	if c.Hub.PreCommitChallengeDelay < 1 || c.Hub.SectorLifetime < 1 || c.Hub.BatchMax < 1 {
 		errs = append(errs, errors.New("Hub.PreCommitChallengeDelay, Hub.SectorLifetime and Hub.BatchMax must be positive"))
 	}
+	if c.Hub.ReplacePremiumPercent < hub.MinReplacePremiumPercent {
+		errs = append(errs, fmt.Errorf("Hub.ReplacePremiumPercent: %d is under the network's minimum raise of %d", c.Hub.ReplacePremiumPercent, hub.MinReplacePremiumPercent))
+	}
 	if c.Hub.MaxFeeCap != "" {
 		if _, err := policy.ParseAmount(c.Hub.MaxFeeCap); err != nil {
 			errs = append(errs, fmt.Errorf("Hub.MaxFeeCap: %w", err))
@@ -72,9 +78,9 @@ func (c *hubConfig) Validate() error {
 }
 
 func hubCommand() *command {
-	return &command{
+	c := &command{
 		name:    "hub",
-		summary: "the sector manager: hub run, miners, sectors",
+		summary: "the sector manager: hub run, miners, sectors, workers, messages, pieces",
 		subs: []*command{
 			{name: "run", summary: "serve the Sealer API for workers and the Hub API for operators",
 				usage: "[--home DIR] [--config FILE] [config flags]", run: runHubRun},
@@ -84,12 +90,11 @@ func hubCommand() *command {
 					run:   runHubMinersAdd},
 				{name: "list", summary: "list the miners", usage: "[--json]", run: runHubMinersList},
 			}},
-			{name: "sectors", summary: "sectors: sectors status", subs: []*command{
-				{name: "status", summary: "one sector as the hub knows it", usage: "MINER NUMBER [--json]", run: runHubSectorStatus},
-			}},
-			configCommand("hub", func() any { return defaultHubConfig() }),
 		},
 	}
+	c.subs = append(c.subs, hubOpsCommands()...)
+	c.subs = append(c.subs, configCommand("hub", func() any { return defaultHubConfig() }))
+	return c
 }
 
 func runHubRun(ctx context.Context, e *env, args []string) error {
@@ -130,7 +135,8 @@ func runHubRun(ctx context.Context, e *env, args []string) error {
 			feeCap, _ = policy.ParseAmount(cfg.Hub.MaxFeeCap)
 		}
 		ms, err = h.NewMessenger(hub.MessageOptions{Chain: chainAPI, BatchMax: cfg.Hub.BatchMax, BatchWait: cfg.Hub.BatchWait.Std(),
-			MaxFeeCap: feeCap, SectorLifetime: cfg.Hub.SectorLifetime, PreCommitChallengeDelay: cfg.Hub.PreCommitChallengeDelay})
+			MaxFeeCap: feeCap, SectorLifetime: cfg.Hub.SectorLifetime, PreCommitChallengeDelay: cfg.Hub.PreCommitChallengeDelay,
+			ReplaceAfter: cfg.Hub.ReplaceAfter, ReplacePremiumPercent: cfg.Hub.ReplacePremiumPercent})
 		if err != nil {
 			return fail(err)
 		}
@@ -327,6 +333,9 @@ func runHubSectorStatus(ctx context.Context, e *env, args []string) error {
 		s.ID, s.ProofType, s.State, s.Worker, s.WorkerState, s.Location, s.LeaseUntil.Format(time.RFC3339), s.Ticket.Epoch, s.PersistedTo, s.Takeovers)
 	if s.AbortReason != "" {
 		fmt.Fprintf(e.stdout, "aborted: %s\n", s.AbortReason)
+	}
+	if s.Failure != "" {
+		fmt.Fprintf(e.stdout, "failure: %s\n", s.Failure)
 	}
 	return nil
 }

@@ -73,12 +73,29 @@ func runWorkerRun(ctx context.Context, e *env, args []string) error {
 	}
 	defer closer()
 	log := newLogger(e.stderr, config.Log{Level: *level, Format: "text"}).With("process", "worker", "worker", cfg.Worker.Name)
+	// The stages run through [processors]: its processors start now, so a
+	// wrong bin fails here, and stop when the threads have.
+	eng, err := worker.NewProcessors(ctx, cfg.Processors, engine.Local{}, log)
+	if err != nil {
+		return fmt.Errorf("worker config: %w", err)
+	}
+	defer func() {
+		cctx, ccancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer ccancel()
+		if err := eng.Close(cctx); err != nil {
+			log.Warn("stop the processors", "err", err)
+		}
+	}()
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		worker.Run(runCtx, cfg, worker.Client{S: &s}, engine.Local{}, log, 10*time.Second)
+		ping := cfg.Sealing.PingInterval.Duration
+		if ping <= 0 {
+			ping = 10 * time.Second
+		}
+		worker.Run(runCtx, cfg, worker.Client{S: &s}, eng, log, ping)
 	}()
 	fmt.Fprintf(e.stderr, "strata worker %s: %d sealing threads pulling from %s\n", cfg.Worker.Name, len(cfg.Threads), addrURL(info.Addr))
 	sigs, stop := e.signals()

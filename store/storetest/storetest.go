@@ -31,6 +31,9 @@ func Run(t *testing.T, open Opener) {
 	t.Run("ConcurrentWriters", func(t *testing.T) { testConcurrentWriters(t, open(t)) })
 	t.Run("RetryOnConflict", func(t *testing.T) { testRetry(t, open(t)) })
 	t.Run("SharedSQL", func(t *testing.T) { testSharedSQL(t, open(t)) })
+	t.Run("CachedStatements", func(t *testing.T) { testCachedStatements(t, open(t)) })
+	t.Run("RetryStatement", func(t *testing.T) { testRetryStatement(t, open(t)) })
+	t.Run("CloseTwice", func(t *testing.T) { testCloseTwice(t, open(t)) })
 }
 
 // migrations is a component's schema history, with a version that differs
@@ -381,5 +384,117 @@ func testSharedSQL(t *testing.T, db *store.DB) {
 	res, _ = db.ExecContext(ctx, `UPDATE items SET name = $1 WHERE id = $2 AND name = $3`, "stolen", 7, "a")
 	if k, _ := res.RowsAffected(); k != 0 {
 		t.Fatalf("second claim affected %d rows", k)
+	}
+}
+
+// testCachedStatements runs DB.Exec, Query and QueryRow, in and out of
+// transactions, concurrently, with the same texts: on SQLite they share
+// prepared statements across the pool's connections.
+func testCachedStatements(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	if _, err := db.Migrate(ctx, "test", migrations(2)); err != nil {
+		t.Fatal(err)
+	}
+	const (
+		insert = `INSERT INTO items (id, name, n) VALUES ($1, $2, $3)`
+		bump   = `UPDATE items SET n = n + 1 WHERE id = $1`
+		get    = `SELECT n FROM items WHERE id = $1`
+		list   = `SELECT id FROM items WHERE n >= $1 ORDER BY id`
+	)
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 10 {
+				id := int64(g*100 + i)
+				if _, err := db.Exec(ctx, nil, insert, id, fmt.Sprint(id), 0); err != nil {
+					errs <- fmt.Errorf("Exec outside a transaction: %w", err)
+					return
+				}
+				err := db.Tx(ctx, func(tx *sql.Tx) error {
+					res, err := db.Exec(ctx, tx, bump, id)
+					if err != nil {
+						return err
+					}
+					if k, _ := res.RowsAffected(); k != 1 {
+						return fmt.Errorf("bump affected %d rows", k)
+					}
+					var n int64
+					if err := db.QueryRow(ctx, tx, get, id).Scan(&n); err != nil || n != 1 {
+						return fmt.Errorf("n in the transaction = %d, %v", n, err)
+					}
+					return nil
+				})
+				if err != nil {
+					errs <- err
+					return
+				}
+				var n int64
+				if err := db.QueryRow(ctx, nil, get, id).Scan(&n); err != nil || n != 1 {
+					errs <- fmt.Errorf("n after commit = %d, %v", n, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	rows, err := db.Query(ctx, nil, list, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := 0
+	for rows.Next() {
+		count++
+	}
+	if err := rows.Close(); err != nil || count != 80 {
+		t.Errorf("Query listed %d items, %v; want 80", count, err)
+	}
+	// A rolled-back transaction's statements leave nothing behind.
+	_ = db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := db.Exec(ctx, tx, bump, int64(0)); err != nil {
+			return err
+		}
+		return errors.New("roll back")
+	})
+	var n int64
+	if err := db.QueryRow(ctx, nil, get, int64(0)).Scan(&n); err != nil || n != 1 {
+		t.Errorf("n after a rollback = %d, %v; want 1", n, err)
+	}
+	// A bad statement fails where it is run, not when it is cached.
+	if _, err := db.Exec(ctx, nil, `UPDATE no_such_table SET x = 1`); err == nil {
+		t.Error("Exec of a bad statement succeeded")
+	}
+	if err := db.QueryRow(ctx, nil, `SELECT x FROM no_such_table`).Scan(&n); err == nil {
+		t.Error("QueryRow of a bad statement succeeded")
+	}
+}
+
+// testRetryStatement checks that DB.Retry runs a function again after a
+// retryable error only.
+func testRetryStatement(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	calls := 0
+	if err := db.Retry(ctx, func() error { calls++; return nil }); err != nil || calls != 1 {
+		t.Errorf("Retry of a success: %d calls, %v", calls, err)
+	}
+	calls = 0
+	boom := errors.New("boom")
+	if err := db.Retry(ctx, func() error { calls++; return boom }); !errors.Is(err, boom) || calls != 1 {
+		t.Errorf("Retry of a plain failure: %d calls, %v", calls, err)
+	}
+}
+
+func testCloseTwice(t *testing.T, db *store.DB) {
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
 	}
 }
