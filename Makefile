@@ -6,12 +6,17 @@ BENCHTIME ?= 1s
 # Packages whose tests do real sealing work too heavy for the race detector
 # on 2 cores (an extended regexp of import paths); they still run, without it.
 NORACE   ?= /proof/seal$$
+# Tests (an extended regexp of names) run without it: the multi-process
+# acceptance runs whose 1,000 sectors and proving periods the race
+# detector's slowdown would take past the suite's time; the components
+# they run are race-tested in their own packages.
+NORACE_TESTS ?= TestCluster_Proving
 
 .PHONY: test build fuzz bench clean
 
 ## test: gofmt, vet, all tests (race detector on) with a throwaway PostgreSQL, fuzz smoke
 test:
-	FUZZTIME=$(FUZZTIME) NORACE='$(NORACE)' scripts/with-postgres.sh scripts/test.sh
+	FUZZTIME=$(FUZZTIME) NORACE='$(NORACE)' NORACE_TESTS='$(NORACE_TESTS)' scripts/with-postgres.sh scripts/test.sh
 
 ## build: the strata binary in ./bin
 build:

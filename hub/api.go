@@ -17,19 +17,20 @@ const OperatorNamespace = "Hub"
 // it cannot reach the operator API, which needs "admin".
 type SealerStruct struct {
 	Internal struct {
-		AllocateSector     func(ctx context.Context, spec AllocateSectorSpec) (*AllocatedSector, error)                  `perm:"write"`
-		AcquireDeals       func(ctx context.Context, worker string, id SectorID) ([]Deal, error)                         `perm:"write"`
-		AssignTicket       func(ctx context.Context, worker string, id SectorID) (Ticket, error)                         `perm:"write"`
-		SubmitPreCommit    func(ctx context.Context, worker string, id SectorID, info PreCommitInfo) (SubmitResp, error) `perm:"write"`
-		PollPreCommitState func(ctx context.Context, id SectorID) (PollResp, error)                                      `perm:"write"`
-		SubmitPersisted    func(ctx context.Context, worker string, id SectorID, store string) (SubmitResp, error)       `perm:"write"`
-		WaitSeed           func(ctx context.Context, worker string, id SectorID) (SeedResp, error)                       `perm:"write"`
-		SubmitProof        func(ctx context.Context, worker string, id SectorID, proof []byte) (SubmitResp, error)       `perm:"write"`
-		PollProofState     func(ctx context.Context, id SectorID) (PollResp, error)                                      `perm:"write"`
-		ReportState        func(ctx context.Context, id SectorID, rep StateReport) (SectorStateResp, error)              `perm:"write"`
-		ReportFinalized    func(ctx context.Context, worker string, id SectorID) error                                   `perm:"write"`
-		ReportAborted      func(ctx context.Context, worker string, id SectorID, reason string) error                    `perm:"write"`
-		Ping               func(ctx context.Context, info WorkerInfo) error                                              `perm:"write"`
+		AllocateSector     func(ctx context.Context, spec AllocateSectorSpec) (*AllocatedSector, error)                    `perm:"write"`
+		AcquireDeals       func(ctx context.Context, worker string, id SectorID) ([]Deal, error)                           `perm:"write"`
+		AssignTicket       func(ctx context.Context, worker string, id SectorID) (Ticket, error)                           `perm:"write"`
+		SubmitPreCommit    func(ctx context.Context, worker string, id SectorID, info PreCommitInfo) (SubmitResp, error)   `perm:"write"`
+		PollPreCommitState func(ctx context.Context, id SectorID) (PollResp, error)                                        `perm:"write"`
+		ReserveStore       func(ctx context.Context, worker string, id SectorID, candidates []string) (StoreChoice, error) `perm:"write"`
+		SubmitPersisted    func(ctx context.Context, worker string, id SectorID, store string) (SubmitResp, error)         `perm:"write"`
+		WaitSeed           func(ctx context.Context, worker string, id SectorID) (SeedResp, error)                         `perm:"write"`
+		SubmitProof        func(ctx context.Context, worker string, id SectorID, proof []byte) (SubmitResp, error)         `perm:"write"`
+		PollProofState     func(ctx context.Context, id SectorID) (PollResp, error)                                        `perm:"write"`
+		ReportState        func(ctx context.Context, id SectorID, rep StateReport) (SectorStateResp, error)                `perm:"write"`
+		ReportFinalized    func(ctx context.Context, worker string, id SectorID) error                                     `perm:"write"`
+		ReportAborted      func(ctx context.Context, worker string, id SectorID, reason string) error                      `perm:"write"`
+		Ping               func(ctx context.Context, info WorkerInfo) error                                                `perm:"write"`
 	}
 }
 
@@ -46,6 +47,22 @@ type OperatorStruct struct {
 		Messages      func(ctx context.Context, f MessageFilter) ([]MessageInfo, error) `perm:"admin"`
 		PiecesAdd     func(ctx context.Context, spec PieceSpec) (Piece, error)          `perm:"admin"`
 		PiecesList    func(ctx context.Context, f PieceFilter) ([]Piece, error)         `perm:"admin"`
+		// ProvingStatus is the proving of every miner, or of one (not 0).
+		ProvingStatus func(ctx context.Context, miner uint64) ([]ProvingStatus, error) `perm:"admin"`
+		// SectorsCheck checks the files of a miner's live sectors (of one
+		// deadline when not nil), declaring nothing.
+		SectorsCheck func(ctx context.Context, miner uint64, deadline *uint64) ([]SectorCheck, error) `perm:"admin"`
+		// ProvingWinning makes and verifies the WinningPoSt a block at
+		// the head would need (a dry run).
+		ProvingWinning func(ctx context.Context, miner uint64) (WinningCheck, error) `perm:"admin"`
+		StorageAttach  func(ctx context.Context, spec StoreSpec) error               `perm:"admin"`
+		StorageList    func(ctx context.Context) ([]StoreInfo, error)                `perm:"admin"`
+		StorageDetach  func(ctx context.Context, name string, force bool) error      `perm:"admin"`
+		// SectorsTerminate, SectorsExtend and SectorsRemove are a proven
+		// sector's life after sealing (see Hub.TerminateSectors).
+		SectorsTerminate func(ctx context.Context, miner uint64, numbers []uint64) error                   `perm:"admin"`
+		SectorsExtend    func(ctx context.Context, miner uint64, numbers []uint64, expiration int64) error `perm:"admin"`
+		SectorsRemove    func(ctx context.Context, id SectorID) error                                      `perm:"admin"`
 	}
 }
 
@@ -58,6 +75,9 @@ const WorkerClaim = "HubWorker"
 // maxName bounds a name or path a worker sends: its name, a thread
 // directory, a store name, a state name (PATH_MAX).
 const maxName = 4096
+
+// maxCandidates bounds the stores a worker offers ReserveStore.
+const maxCandidates = 256
 
 // maxSummary bounds the conditions a Ping counts threads by.
 const maxSummary = 32
@@ -167,6 +187,20 @@ func (a sealerAPI) SubmitPreCommit(ctx context.Context, worker string, id Sector
 func (a sealerAPI) PollPreCommitState(ctx context.Context, id SectorID) (PollResp, error) {
 	return a.h.PollPreCommitState(ctx, id)
 }
+func (a sealerAPI) ReserveStore(ctx context.Context, worker string, id SectorID, candidates []string) (StoreChoice, error) {
+	if err := asWorker(ctx, worker); err != nil {
+		return StoreChoice{}, err
+	}
+	if len(candidates) > maxCandidates {
+		return StoreChoice{}, rpc.Errorf(rpc.KindInvalid, "reserve a store: %d candidate stores, the limit is %d", len(candidates), maxCandidates)
+	}
+	for _, c := range candidates {
+		if err := checkName("store name", c); err != nil {
+			return StoreChoice{}, err
+		}
+	}
+	return a.h.ReserveStore(ctx, worker, id, candidates)
+}
 func (a sealerAPI) SubmitPersisted(ctx context.Context, worker string, id SectorID, store string) (SubmitResp, error) {
 	if err := asWorker(ctx, worker); err != nil {
 		return SubmitResp{}, err
@@ -265,4 +299,45 @@ func (a operatorAPI) PiecesAdd(ctx context.Context, spec PieceSpec) (Piece, erro
 }
 func (a operatorAPI) PiecesList(ctx context.Context, f PieceFilter) ([]Piece, error) {
 	return a.h.Pieces(ctx, f)
+}
+
+// errNoProving answers the proving calls of a hub without a chain.
+var errNoProving = rpc.Errorf(rpc.KindInvalid, "the hub runs without a chain ([Chain] APIInfo): it does not prove")
+
+func (a operatorAPI) ProvingStatus(ctx context.Context, miner uint64) ([]ProvingStatus, error) {
+	if a.h.proving == nil {
+		return nil, errNoProving
+	}
+	return a.h.proving.Status(ctx, miner)
+}
+
+func (a operatorAPI) ProvingWinning(ctx context.Context, miner uint64) (WinningCheck, error) {
+	if a.h.proving == nil {
+		return WinningCheck{}, errNoProving
+	}
+	return a.h.proving.WinningCheck(ctx, miner)
+}
+
+func (a operatorAPI) SectorsCheck(ctx context.Context, miner uint64, deadline *uint64) ([]SectorCheck, error) {
+	if a.h.proving == nil {
+		return nil, errNoProving
+	}
+	return a.h.proving.CheckMiner(ctx, miner, deadline)
+}
+
+func (a operatorAPI) StorageAttach(ctx context.Context, spec StoreSpec) error {
+	return a.h.AttachStore(ctx, spec)
+}
+func (a operatorAPI) StorageList(ctx context.Context) ([]StoreInfo, error) { return a.h.Stores(ctx) }
+func (a operatorAPI) StorageDetach(ctx context.Context, name string, force bool) error {
+	return a.h.DetachStore(ctx, name, force)
+}
+func (a operatorAPI) SectorsTerminate(ctx context.Context, miner uint64, numbers []uint64) error {
+	return a.h.TerminateSectors(ctx, miner, numbers)
+}
+func (a operatorAPI) SectorsExtend(ctx context.Context, miner uint64, numbers []uint64, expiration int64) error {
+	return a.h.ExtendSectors(ctx, miner, numbers, expiration)
+}
+func (a operatorAPI) SectorsRemove(ctx context.Context, id SectorID) error {
+	return a.h.RemoveSector(ctx, id)
 }

@@ -81,6 +81,9 @@ func TestAPI_WorkerTokenCannotOperate(t *testing.T) {
 		"Messages":      func() error { _, err := workerO.Internal.Messages(ctx, hub.MessageFilter{}); return err },
 		"PiecesAdd":     func() error { _, err := workerO.Internal.PiecesAdd(ctx, hub.PieceSpec{}); return err },
 		"PiecesList":    func() error { _, err := workerO.Internal.PiecesList(ctx, hub.PieceFilter{}); return err },
+		"StorageAttach": func() error { return workerO.Internal.StorageAttach(ctx, hub.StoreSpec{Name: "a", Path: "/a"}) },
+		"StorageList":   func() error { _, err := workerO.Internal.StorageList(ctx); return err },
+		"StorageDetach": func() error { return workerO.Internal.StorageDetach(ctx, "a", true) },
 	} {
 		if err := call(); !errors.Is(err, rpc.ErrPermission) {
 			t.Errorf("worker token calling Hub.%s: %v", name, err)

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -52,7 +53,7 @@ func fuzzPiece(tb testing.TB, n int, fill byte) (cid.Cid, piece.PaddedSize) {
 // snapTables are the hub tables a sealer fuzz input may change; each is
 // copied to fuzz_snap_<table> once the fixture is set up, and restored
 // from it before every input.
-var snapTables = []string{"hub_miners", "hub_sectors", "hub_pieces", "hub_workers", "hub_messages"}
+var snapTables = []string{"hub_miners", "hub_sectors", "hub_pieces", "hub_workers", "hub_messages", "hub_stores"}
 
 // sealerFixture is a hub on SQLite behind a JSON-RPC server with both of
 // the hub's APIs, with sectors in every state.
@@ -85,6 +86,12 @@ func newSealerFixture(tb testing.TB) *sealerFixture {
 			tb.Fatal(err)
 		}
 	}
+	// Persist stores the hub does not reach (so that it takes persisted
+	// files on the worker's word): store-a with room for six sectors (the
+	// fixture persists four there), and a read-only one.
+	far := filepath.Join(tb.TempDir(), "not-mounted")
+	must(h.AttachStore(ctx, hub.StoreSpec{Name: "store-a", Path: far + "/a", Capacity: 6 * hub.SectorSpace(proof.Size2KiB)}))
+	must(h.AttachStore(ctx, hub.StoreSpec{Name: "store-b", Path: far + "/b", Capacity: 1 << 30, ReadOnly: true}))
 	alloc := func(worker string, miner uint64) hub.SectorID {
 		tb.Helper()
 		clk.add(time.Millisecond)
@@ -399,6 +406,11 @@ func FuzzSealerAPI(f *testing.F) {
 		{"SubmitPreCommit", params("w1", fx.pc, hub.PreCommitInfo{CommR: [32]byte{1}, CommD: cc, Ticket: tk[1001]})},
 		{"SubmitPreCommit", params("w1", fx.alloc, hub.PreCommitInfo{CommR: [32]byte{1}, CommD: cc, Ticket: tk[1000]})},
 		{"PollPreCommitState", params(fx.pc)},
+		{"ReserveStore", params("w1", fx.landed, []string{"store-a", "store-b"})},
+		{"ReserveStore", params("w1", fx.landed, []string{"store-b", "store-c"})},
+		{"ReserveStore", params("w1", fx.persisted, []string{"store-a"})},
+		{"ReserveStore", params("w1", fx.pc, []string{"store-a", ""})},
+		{"ReserveStore", params("w2", fx.landed, []string{"store-a"})},
 		{"SubmitPersisted", params("w1", fx.landed, "store-a")},
 		{"SubmitPersisted", params("w1", fx.persisted, "store-b")},
 		{"WaitSeed", params("w1", fx.persisted)},

@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"math"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -84,6 +86,10 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// StorePaths name this process's own path to a persist store, by
+	// store name, over the path the store was attached with: a hub
+	// process on another machine mounts it elsewhere (see StorePath).
+	StorePaths map[string]string
 }
 
 // Hub is the sector manager's core over its store. It is safe for
@@ -98,8 +104,16 @@ type Hub struct {
 	lease   time.Duration
 	log     *slog.Logger
 	now     func() time.Time
+	// storePaths is Options.StorePaths.
+	storePaths map[string]string
+
+	// proving is the WindowPoSt scheduler, once NewProving made it.
+	proving *Proving
 
 	allocMu sync.Mutex
+	// reserveMu: reservations in this process take turns (see
+	// ReserveStore).
+	reserveMu sync.Mutex
 	// writes feed the writers of ReportState and Ping, one channel per
 	// writer; a worker's writes all go to the same one (see submit).
 	writes    []chan *write
@@ -118,10 +132,15 @@ func New(ctx context.Context, o Options) (*Hub, error) {
 	if o.DB == nil {
 		return nil, errors.New("hub: DB is required")
 	}
+	for name, p := range o.StorePaths {
+		if name == "" || !filepath.IsAbs(p) {
+			return nil, fmt.Errorf("hub: StorePaths[%q] = %q: want a store name and an absolute path", name, p)
+		}
+	}
 	if _, err := o.DB.Migrate(ctx, "hub", Migrations()); err != nil {
 		return nil, fmt.Errorf("hub: %w", err)
 	}
-	h := &Hub{db: o.DB, tickets: o.Tickets, lease: o.Lease, log: o.Logger, now: o.Now, quit: make(chan struct{})}
+	h := &Hub{db: o.DB, tickets: o.Tickets, lease: o.Lease, log: o.Logger, now: o.Now, storePaths: maps.Clone(o.StorePaths), quit: make(chan struct{})}
 	if h.lease <= 0 {
 		h.lease = 5 * time.Minute
 	}
@@ -583,11 +602,28 @@ func (h *Hub) PollPreCommitState(ctx context.Context, id SectorID) (PollResp, er
 }
 
 // SubmitPersisted records the persist store holding the sector's sealed
-// file and cache. It is idempotent.
+// file and cache. It is idempotent. When the hub reserved a store for the
+// sector (ReserveStore), the submission must name that one
+// (MismatchedSubmission otherwise). When this process reaches the store
+// (it is attached and its path is a directory here), the sealed file must
+// be there with the sector's size and the cache directory too
+// (FilesMissed otherwise, naming the paths checked); a store the hub does
+// not reach is taken on the worker's word.
 func (h *Hub) SubmitPersisted(ctx context.Context, worker string, id SectorID, storeName string) (SubmitResp, error) {
+	// The files are looked at before the transaction, so that a slow
+	// mount does not hold it; the answer is used only when the
+	// submission is recorded now.
+	missing, err := h.missingFiles(ctx, id, storeName)
+	if err != nil {
+		return SubmitResp{}, err
+	}
 	var resp SubmitResp
-	err := h.tx(ctx, func(tx *sql.Tx) error {
+	err = h.tx(ctx, func(tx *sql.Tx) error {
 		r, err := h.owned(ctx, tx, id, worker)
+		if err != nil {
+			return err
+		}
+		choice, err := storeChoice(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -600,8 +636,12 @@ func (h *Hub) SubmitPersisted(ctx context.Context, worker string, id SectorID, s
 			resp = SubmitResp{Res: Accepted}
 		case r.state != StatePreCommitLanded:
 			resp = SubmitResp{Res: Rejected, Desc: fmt.Sprintf("the sector is %s; persist after its pre-commit lands", r.state)}
+		case choice != "" && choice != storeName:
+			resp = SubmitResp{Res: MismatchedSubmission, Desc: fmt.Sprintf("the hub reserved store %q for sector %s, not %q", choice, id, storeName)}
+		case missing != "":
+			resp = SubmitResp{Res: FilesMissed, Desc: missing}
 		default:
-			_, err = tx.ExecContext(ctx, `UPDATE hub_sectors SET persist_store = $1, state = $2, updated_at = $3 WHERE miner = $4 AND number = $5`,
+			_, err = tx.ExecContext(ctx, `UPDATE hub_sectors SET persist_store = $1, store_choice = $1, state = $2, updated_at = $3 WHERE miner = $4 AND number = $5`,
 				storeName, string(StatePersisted), h.now().UnixNano(), int64(id.Miner), int64(id.Number))
 			resp = SubmitResp{Res: Accepted}
 		}

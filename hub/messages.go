@@ -46,6 +46,15 @@ const (
 	msgDropped  = "dropped"
 )
 
+// repushEvery is how many epochs a pending message waits between pushes
+// to the node.
+const repushEvery = 3
+
+// DefaultMaxParamsBytes bounds the parameters of the hub's messages: the
+// whole message's CBOR must stay within the 1 MiB a wallet signs
+// (wallet.MaxSignBytes), under the 2 MiB Lotus allows for params.
+const DefaultMaxParamsBytes = 1<<20 - 8<<10
+
 // Replacement defaults.
 const (
 	// DefaultReplaceAfter is how many epochs a pushed message may wait
@@ -79,6 +88,9 @@ type MessageOptions struct {
 	// PreCommitChallengeDelay is the chain's wait between a pre-commit and
 	// its seed (mainnet 150; the devnet's is in its [Chain] config).
 	PreCommitChallengeDelay int64
+	// MaxParamsBytes bounds a message's parameters: batches are cut to
+	// fit. Zero means DefaultMaxParamsBytes.
+	MaxParamsBytes int
 	// Interval is how often pending work is looked at; zero means 1 s.
 	Interval time.Duration
 	// ReplaceAfter is how many epochs after its push a message may go
@@ -112,11 +124,16 @@ type Messenger struct {
 	h *Hub
 	o MessageOptions
 
+	// sendMu makes numbering, signing and writing a message one step.
+	sendMu sync.Mutex
+
 	mu      sync.Mutex
 	signers map[uint64]wallet.Signer
 	// warned is, by family, the message last warned about as stuck but
 	// not replaceable, so that the warning is logged once per message.
 	warned map[string]string
+	// repushed is, by message, the height it was last pushed again at.
+	repushed map[string]int64
 }
 
 // NewMessenger returns a Messenger for h.
@@ -133,6 +150,9 @@ func (h *Hub) NewMessenger(o MessageOptions) (*Messenger, error) {
 	if o.Interval <= 0 {
 		o.Interval = time.Second
 	}
+	if o.MaxParamsBytes <= 0 {
+		o.MaxParamsBytes = DefaultMaxParamsBytes
+	}
 	if o.SectorLifetime <= 0 {
 		o.SectorLifetime = 540 * 2880
 	}
@@ -145,7 +165,8 @@ func (h *Hub) NewMessenger(o MessageOptions) (*Messenger, error) {
 	if o.ReplacePremiumPercent < MinReplacePremiumPercent {
 		o.ReplacePremiumPercent = MinReplacePremiumPercent
 	}
-	return &Messenger{h: h, o: o, signers: map[uint64]wallet.Signer{}, warned: map[string]string{}}, nil
+	return &Messenger{h: h, o: o, signers: map[uint64]wallet.Signer{}, warned: map[string]string{},
+		repushed: map[string]int64{}}, nil
 }
 
 // Run sends and follows messages until ctx ends.
@@ -259,6 +280,17 @@ func (ms *Messenger) sendBatch(ctx context.Context, m Miner, kind string) error 
 	if len(ps) > ms.o.BatchMax {
 		ps = ps[:ms.o.BatchMax]
 	}
+	if kind == kindProveCommit {
+		// The proofs (vanilla ones are ~19 KB per 2 KiB sector) must fit
+		// in one message's params; the rest wait for the next message.
+		total := 0
+		for i, s := range ps {
+			if total += len(s.proof) + 128; total > ms.o.MaxParamsBytes && i > 0 {
+				ps = ps[:i]
+				break
+			}
+		}
+	}
 	maddr, err := address.NewIDAddress(m.Actor)
 	if err != nil {
 		return err
@@ -325,15 +357,67 @@ func (ms *Messenger) sendBatch(ctx context.Context, m Miner, kind string) error 
 			return err
 		}
 	}
-	sgn, err := ms.signer(ctx, m)
-	if err != nil {
-		return err
+	nums := make([]string, len(ps))
+	for i, s := range ps {
+		nums[i] = strconv.FormatUint(s.number, 10)
 	}
 	msg := &ftypes.Message{From: m.Worker, To: maddr, Value: pledge, Method: uint64(method), Params: params}
+	// Write ahead: the sectors' link to the message is stored with it,
+	// before the push, so a crash between the two pushes the same message
+	// again rather than building a second one.
+	_, err = ms.send(ctx, m, kind, strings.Join(nums, ","), msg, head.Height(), func(tx *sql.Tx, c cid.Cid, now int64) error {
+		for _, s := range ps {
+			if _, err := tx.ExecContext(ctx, `UPDATE hub_sectors SET `+msgCol+` = $1, updated_at = $2 WHERE miner = $3 AND number = $4`,
+				c.String(), now, int64(m.Actor), int64(s.number)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return err
+}
+
+// Send signs one message of the miner's (kind names it in hub_messages:
+// windowpost, faults, recoveries, terminate, extend), writes it ahead,
+// pushes it, and follows it like the sealing batches: it is pushed again
+// after a crash and replaced when it stays out of the chain. Its outcome
+// is read with MessageOutcome. desc is stored as the message's subject
+// (shown by `hub messages`); record, when not nil, runs in the transaction
+// that writes the message ahead, so the caller's own record of it and the
+// message are stored together or not at all. Send returns the message's
+// CID, which is also its family's.
+func (ms *Messenger) Send(ctx context.Context, m Miner, kind, desc string, method actors.MethodNum, params []byte, value big.TokenAmount,
+	record func(tx *sql.Tx, c cid.Cid, now int64) error) (cid.Cid, error) {
+	switch kind {
+	case kindPreCommit, kindProveCommit:
+		return cid.Undef, fmt.Errorf("hub messages: %s messages are sent in batches, not with Send", kind)
+	}
+	maddr, err := address.NewIDAddress(m.Actor)
+	if err != nil {
+		return cid.Undef, err
+	}
+	head, err := ms.o.Chain.ChainHead(ctx)
+	if err != nil {
+		return cid.Undef, err
+	}
+	msg := &ftypes.Message{From: m.Worker, To: maddr, Value: value, Method: uint64(method), Params: params}
+	return ms.send(ctx, m, kind, desc, msg, head.Height(), record)
+}
+
+// send estimates gas for msg, takes the sender's next nonce, signs it
+// with the miner's signer, writes it ahead (with record) and pushes it.
+// One message at a time is numbered and written, so that two senders in
+// this process never take the same nonce.
+func (ms *Messenger) send(ctx context.Context, m Miner, kind, subject string, msg *ftypes.Message, epoch int64,
+	record func(tx *sql.Tx, c cid.Cid, now int64) error) (cid.Cid, error) {
+	sgn, err := ms.signer(ctx, m)
+	if err != nil {
+		return cid.Undef, err
+	}
 	spec := &types.MessageSendSpec{MaxFee: big.TokenAmount{Int: big.NewInt(0)}}
 	est, err := ms.o.Chain.GasEstimateMessageGas(ctx, msg, spec, types.TipSetKey{})
 	if err != nil {
-		return fmt.Errorf("estimate gas: %w", err)
+		return cid.Undef, fmt.Errorf("estimate gas: %w", err)
 	}
 	msg = est
 	if ms.o.MaxFeeCap.Sign() > 0 && msg.GasFeeCap.Int.Cmp(ms.o.MaxFeeCap.Int) > 0 {
@@ -342,46 +426,97 @@ func (ms *Messenger) sendBatch(ctx context.Context, m Miner, kind string) error 
 			msg.GasPremium = msg.GasFeeCap
 		}
 	}
+	ms.sendMu.Lock()
+	defer ms.sendMu.Unlock()
 	if msg.Nonce, err = ms.nextNonce(ctx, m.Worker); err != nil {
-		return err
+		return cid.Undef, err
 	}
 	sm, err := wallet.SignMessage(ctx, sgn, msg)
 	if err != nil {
-		return err
+		return cid.Undef, err
 	}
 	c, err := sm.Cid()
 	if err != nil {
-		return err
+		return cid.Undef, err
 	}
 	raw, err := sm.Serialize()
 	if err != nil {
-		return err
-	}
-	nums := make([]string, len(ps))
-	for i, s := range ps {
-		nums[i] = strconv.FormatUint(s.number, 10)
+		return cid.Undef, err
 	}
 	now := ms.h.now().UnixNano()
-	// Write ahead: the message and the sectors' link to it are stored
-	// before the push, so a crash between the two pushes the same message
-	// again rather than building a second one.
 	if err := ms.h.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO hub_messages (cid, family, miner, kind, sender, nonce, signed, sectors, state, created_at, updated_at)
-			VALUES ($1, $1, $2, $3, $4, $5, $6, $7, 'signed', $8, $8)`, c.String(), int64(m.Actor), kind, m.Worker.String(), int64(msg.Nonce), raw, strings.Join(nums, ","), now); err != nil {
+			VALUES ($1, $1, $2, $3, $4, $5, $6, $7, 'signed', $8, $8)`, c.String(), int64(m.Actor), kind, m.Worker.String(), int64(msg.Nonce), raw, subject, now); err != nil {
 			return err
 		}
-		for _, s := range ps {
-			if _, err := tx.ExecContext(ctx, `UPDATE hub_sectors SET `+msgCol+` = $1, updated_at = $2 WHERE miner = $3 AND number = $4`,
-				c.String(), now, int64(m.Actor), int64(s.number)); err != nil {
-				return err
-			}
+		if record != nil {
+			return record(tx, c, now)
 		}
 		return nil
 	}); err != nil {
-		return err
+		return cid.Undef, err
 	}
-	ms.h.log.Info("message signed", "kind", kind, "miner", m.Actor, "sectors", len(ps), "cid", c, "nonce", msg.Nonce)
-	return ms.push(ctx, c, sm, head.Height())
+	ms.h.log.Info("message signed", "kind", kind, "miner", m.Actor, "subject", subject, "cid", c, "nonce", msg.Nonce)
+	return c, ms.push(ctx, c, sm, epoch)
+}
+
+// MessageOutcome is where a message sent by the hub is.
+type MessageOutcome struct {
+	// State is signed or pushed while it waits, then landed or failed
+	// once it (or a replacement) executed, dropped when another message
+	// took its nonce.
+	State    string
+	ExitCode int64
+	Height   int64
+	// Exec is the CID that executed (a replacement's, possibly).
+	Exec string
+}
+
+// Settled reports whether the message will not change any more.
+func (o MessageOutcome) Settled() bool {
+	return o.State == msgLanded || o.State == msgFailed || o.State == msgDropped || o.State == msgReplaced
+}
+
+// Landed reports whether the message executed successfully.
+func (o MessageOutcome) Landed() bool { return o.State == msgLanded }
+
+// MessageOutcome returns the outcome of the message family (the CID Send
+// returned): its executed member's when settled.
+func (h *Hub) MessageOutcome(ctx context.Context, family string) (MessageOutcome, error) {
+	rows, err := h.db.QueryContext(ctx, `SELECT state, exit_code, height, exec_cid FROM hub_messages WHERE family = $1`, family)
+	if err != nil {
+		return MessageOutcome{}, err
+	}
+	defer rows.Close()
+	var out MessageOutcome
+	found := false
+	for rows.Next() {
+		var o MessageOutcome
+		if err := rows.Scan(&o.State, &o.ExitCode, &o.Height, &o.Exec); err != nil {
+			return MessageOutcome{}, err
+		}
+		// The executed member decides; a family settled by a message the
+		// hub did not sign is all replaced (or dropped).
+		if !found || o.State == msgLanded || o.State == msgFailed || (out.State != msgLanded && out.State != msgFailed && o.Settled()) {
+			out = o
+		}
+		found = true
+	}
+	if err := rows.Err(); err != nil {
+		return MessageOutcome{}, err
+	}
+	if !found {
+		return MessageOutcome{}, rpc.Errorf(rpc.KindNotFound, "no message %s", family)
+	}
+	if out.State == msgReplaced {
+		// Another message with the same call took the nonce: it executed.
+		if out.ExitCode == 0 {
+			out.State = msgLanded
+		} else {
+			out.State = msgFailed
+		}
+	}
+	return out, nil
 }
 
 // nextNonce is the sender's next nonce: the node's, or past the hub's own
@@ -550,8 +685,20 @@ func (ms *Messenger) followFamily(ctx context.Context, head *types.TipSet, f *fa
 		_, err := ms.h.db.ExecContext(ctx, `UPDATE hub_messages SET pushed_epoch = $1 WHERE cid = $2 AND pushed_epoch < 0`, head.Height(), newest.cid)
 		return err
 	}
-	if _, err := ms.o.Chain.MpoolPush(ctx, newest.sm); err != nil && !strings.Contains(err.Error(), "already") {
-		ms.h.log.Debug("re-push", "cid", newest.cid, "err", err)
+	// Pushed again (a node may have dropped it) every repushEvery
+	// epochs, not at every look: a message carrying proofs is hundreds
+	// of KB.
+	ms.mu.Lock()
+	last := max(ms.repushed[newest.cid], newest.pushedEpoch)
+	due := head.Height()-last >= repushEvery
+	if due {
+		ms.repushed[newest.cid] = head.Height()
+	}
+	ms.mu.Unlock()
+	if due {
+		if _, err := ms.o.Chain.MpoolPush(ctx, newest.sm); err != nil && !strings.Contains(err.Error(), "already") {
+			ms.h.log.Debug("re-push", "cid", newest.cid, "err", err)
+		}
 	}
 	// Only the sender's next nonce is replaced: a later one waits behind
 	// it, and a higher premium would not help it. A message is found once
@@ -746,6 +893,19 @@ func (ms *Messenger) forget(fam string) {
 	ms.mu.Unlock()
 }
 
+// forgetPushes drops the re-push records of a settled family's messages.
+func (ms *Messenger) forgetPushes(f *family) {
+	ms.mu.Lock()
+	for _, m := range f.members {
+		delete(ms.repushed, m.cid)
+	}
+	ms.mu.Unlock()
+}
+
+// sealingKind says whether messages of kind carry sector batches whose
+// sectors point at them.
+func sealingKind(kind string) bool { return kind == kindPreCommit || kind == kindProveCommit }
+
 func msgColumn(kind string) string {
 	if kind == kindProveCommit {
 		return "proof_msg"
@@ -764,6 +924,9 @@ func (ms *Messenger) drop(ctx context.Context, f *family, exec string) error {
 			msgDropped, exec, now, f.id, msgSigned, msgPushed); err != nil {
 			return err
 		}
+		if !sealingKind(first.kind) {
+			return nil
+		}
 		_, err := tx.ExecContext(ctx, `UPDATE hub_sectors SET `+msgColumn(first.kind)+` = '', updated_at = $1 WHERE miner = $2 AND `+msgColumn(first.kind)+` = $3`,
 			now, first.miner, f.id)
 		return err
@@ -771,6 +934,7 @@ func (ms *Messenger) drop(ctx context.Context, f *family, exec string) error {
 		return err
 	}
 	ms.forget(f.id)
+	ms.forgetPushes(f)
 	ms.h.log.Warn("another message took the nonce of the hub's message: its sectors will be sent again", "kind", first.kind, "miner", first.miner,
 		"family", f.id, "nonce", first.sm.Message.Nonce, "taken_by", exec, "sectors", first.sectors)
 	return nil
@@ -793,6 +957,11 @@ func (ms *Messenger) settle(ctx context.Context, f *family, exec string, l *type
 	}
 	var numbers []uint64
 	for _, s := range strings.Split(sectors, ",") {
+		if !sealingKind(kind) {
+			// Proving and lifecycle messages: their senders read the
+			// outcome with MessageOutcome.
+			break
+		}
 		n, err := strconv.ParseUint(s, 10, 63)
 		if err != nil {
 			return fmt.Errorf("sector list %q: %w", sectors, err)
@@ -861,6 +1030,7 @@ func (ms *Messenger) settle(ctx context.Context, f *family, exec string, l *type
 	})
 	if err == nil {
 		ms.forget(f.id)
+		ms.forgetPushes(f)
 		ms.h.log.Info("message executed", "kind", kind, "miner", miner, "cid", exec, "family", f.id, "replacements", len(f.members)-1,
 			"exit", l.Receipt.ExitCode, "height", l.Height)
 	}

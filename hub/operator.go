@@ -33,20 +33,26 @@ type SectorInfo struct {
 	// PreCommitState and ProofState are where its messages are.
 	PreCommitState OnChainState `json:",omitempty"`
 	ProofState     OnChainState `json:",omitempty"`
-	UpdatedAt      time.Time
+	// Life is its life after sealing (terminate, terminating, terminated,
+	// removed; empty while live), ExtendTo an expiration asked for and not
+	// yet on chain (see TerminateSectors, ExtendSectors).
+	Life      Life  `json:",omitempty"`
+	ExtendTo  int64 `json:",omitempty"`
+	UpdatedAt time.Time
 }
 
 const sectorCols = `miner, number, proof_type, state, worker, worker_state, location, lease_until, ticket, ticket_epoch, comm_r, comm_d,
-	persist_store, abort_reason, failure, takeovers, precommit_state, proof_state, updated_at`
+	persist_store, abort_reason, failure, takeovers, precommit_state, proof_state, life, extend_to, updated_at`
 
 func scanSector(sc scanner) (SectorInfo, error) {
 	var s SectorInfo
 	var miner, number, pt, lease, tk, upd int64
-	var st, pcs, ps string
+	var st, pcs, ps, life string
 	if err := sc.Scan(&miner, &number, &pt, &st, &s.Worker, &s.WorkerState, &s.Location, &lease, &s.Ticket.Ticket, &s.Ticket.Epoch, &s.CommR, &s.CommD,
-		&s.PersistedTo, &s.AbortReason, &s.Failure, &tk, &pcs, &ps, &upd); err != nil {
+		&s.PersistedTo, &s.AbortReason, &s.Failure, &tk, &pcs, &ps, &life, &s.ExtendTo, &upd); err != nil {
 		return s, err
 	}
+	s.Life = Life(life)
 	s.ID = SectorID{uint64(miner), uint64(number)}
 	s.ProofType, s.State, s.Takeovers = proof.SealProof(pt), State(st), int(tk)
 	s.PreCommitState, s.ProofState, s.UpdatedAt = OnChainState(pcs), OnChainState(ps), time.Unix(0, upd)
@@ -255,12 +261,16 @@ func (h *Hub) Workers(ctx context.Context) ([]WorkerStatus, error) {
 
 // MessageInfo is one of the hub's chain messages.
 type MessageInfo struct {
-	CID     string
-	Miner   uint64
-	Kind    string // precommit | provecommit
+	CID   string
+	Miner uint64
+	// Kind is precommit or provecommit (sealing batches, whose Sectors
+	// are listed), or windowpost, faults, recoveries, terminate, extend
+	// (whose Subject says what they are about).
+	Kind    string
 	Sender  string
 	Nonce   uint64
-	Sectors []uint64
+	Sectors []uint64 `json:",omitempty"`
+	Subject string   `json:",omitempty"`
 	// State is signed, pushed, landed or failed; replaced when another
 	// message with the same call and nonce executed (one of its family,
 	// or one sent outside the hub), dropped when a different message took
@@ -310,9 +320,13 @@ func (h *Hub) Messages(ctx context.Context, f MessageFilter) ([]MessageInfo, err
 			return nil, asRPC(err)
 		}
 		m.Miner, m.Nonce, m.CreatedAt, m.UpdatedAt = uint64(miner), uint64(nonce), time.Unix(0, created), time.Unix(0, updated)
-		for _, s := range strings.Split(sectors, ",") {
-			if n, err := strconv.ParseUint(s, 10, 63); err == nil {
-				m.Sectors = append(m.Sectors, n)
+		if !sealingKind(m.Kind) {
+			m.Subject = sectors
+		} else {
+			for _, s := range strings.Split(sectors, ",") {
+				if n, err := strconv.ParseUint(s, 10, 63); err == nil {
+					m.Sectors = append(m.Sectors, n)
+				}
 			}
 		}
 		out = append(out, m)

@@ -2,6 +2,8 @@
 # test.sh: everything `make test` checks, in order. Runs inside
 # scripts/with-postgres.sh, which provides STRATA_TEST_POSTGRES_URL.
 #   NORACE   extended regexp of packages run without the race detector
+#   NORACE_TESTS  extended regexp of test names run without it (in
+#            whichever package holds them), after the others
 #   FUZZTIME how long each fuzz target runs (default 4s)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,11 +37,18 @@ if [ -n "${NORACE:-}" ]; then
   norace_pkgs=$(echo "$other_pkgs" | grep -E "$NORACE" || true)
 fi
 
+race_skip=()
+norace_test_pkgs=""
+if [ -n "${NORACE_TESTS:-}" ]; then
+  race_skip=(-skip "^(${NORACE_TESTS})\$")
+  norace_test_pkgs=$(grep -rlE --include='*_test.go' "^func (${NORACE_TESTS})\(" . | xargs -r -n1 dirname | sort -u)
+fi
+
 step "go test -race (PostgreSQL suites, verbose): $(echo $pg_pkgs)"
 pg_log=$(mktemp)
 trap 'rm -f "$pg_log"' EXIT
 status=0
-go test -race -count=1 -v $pg_pkgs >"$pg_log" 2>&1 || status=$?
+go test -race -count=1 -v "${race_skip[@]}" $pg_pkgs >"$pg_log" 2>&1 || status=$?
 grep -E -- '^\s*--- (PASS|FAIL|SKIP)|^(ok|FAIL|PASS|panic)|postgres:' "$pg_log" || true
 # The filter must not hide a failure: on one, the whole output.
 if [ "$status" -ne 0 ]; then
@@ -47,10 +56,14 @@ if [ "$status" -ne 0 ]; then
 fi
 
 step "go test -race ./... (the rest)"
-go test -race -count=1 $race_pkgs
+go test -race -count=1 "${race_skip[@]}" $race_pkgs
 if [ -n "$norace_pkgs" ]; then
   step "go test (no race detector): $(echo $norace_pkgs)"
   go test -count=1 $norace_pkgs
+fi
+if [ -n "$norace_test_pkgs" ]; then
+  step "go test (no race detector): ${NORACE_TESTS} in $(echo $norace_test_pkgs)"
+  go test -count=1 -v -run "^(${NORACE_TESTS})\$" $norace_test_pkgs
 fi
 
 step "fuzz smoke (${FUZZTIME:-4s} per target)"

@@ -15,6 +15,9 @@ type Hub interface {
 	AssignTicket(ctx context.Context, worker string, id hub.SectorID) (hub.Ticket, error)
 	SubmitPreCommit(ctx context.Context, worker string, id hub.SectorID, info hub.PreCommitInfo) (hub.SubmitResp, error)
 	PollPreCommitState(ctx context.Context, id hub.SectorID) (hub.PollResp, error)
+	// ReserveStore asks the hub which of the thread's persist stores
+	// (candidates, by name) the sector's files go to.
+	ReserveStore(ctx context.Context, worker string, id hub.SectorID, candidates []string) (hub.StoreChoice, error)
 	SubmitPersisted(ctx context.Context, worker string, id hub.SectorID, store string) (hub.SubmitResp, error)
 	WaitSeed(ctx context.Context, worker string, id hub.SectorID) (hub.SeedResp, error)
 	SubmitProof(ctx context.Context, worker string, id hub.SectorID, proof []byte) (hub.SubmitResp, error)
@@ -44,6 +47,9 @@ func (c Client) SubmitPreCommit(ctx context.Context, w string, id hub.SectorID, 
 }
 func (c Client) PollPreCommitState(ctx context.Context, id hub.SectorID) (hub.PollResp, error) {
 	return c.S.Internal.PollPreCommitState(ctx, id)
+}
+func (c Client) ReserveStore(ctx context.Context, w string, id hub.SectorID, candidates []string) (hub.StoreChoice, error) {
+	return c.S.Internal.ReserveStore(ctx, w, id, candidates)
 }
 func (c Client) SubmitPersisted(ctx context.Context, w string, id hub.SectorID, store string) (hub.SubmitResp, error) {
 	return c.S.Internal.SubmitPersisted(ctx, w, id, store)

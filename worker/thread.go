@@ -410,8 +410,9 @@ func (t *Thread) files(s Sector) seal.Sector {
 	return f
 }
 
-// persistedName is a sector's file and cache directory name in a store.
-func persistedName(id hub.SectorID) string { return fmt.Sprintf("s-t0%d-%d", id.Miner, id.Number) }
+// persistedName is a sector's file and cache directory name in a store,
+// where the hub looks for them (hub.PersistedName).
+func persistedName(id hub.SectorID) string { return hub.PersistedName(id) }
 
 // resumeFromStore returns the record to prove a sector taken over after
 // its persist from its persisted copy, when this thread has the store
@@ -672,14 +673,29 @@ func (t *Thread) step(ctx context.Context, s Sector) (Sector, error) {
 	return s, errPermanent{fmt.Errorf("unknown state %q", s.State)}
 }
 
-// persist moves the sealed file and the cache the proofs need into the
-// first persist store, under names of the sector's own, through the
-// thread's Transferer.
+// persist asks the hub which of the thread's persist stores takes the
+// sector, and moves the sealed file and the cache the proofs need there,
+// under names of the sector's own, through the thread's Transferer. The
+// hub's refusal (no store has room, say) is an rpc error, retried with
+// back-off as any other; a conflict (the sector is no longer this
+// worker's) drops the sector.
 func (t *Thread) persist(ctx context.Context, s Sector) (string, error) {
 	if len(t.cfg.Stores) == 0 {
 		return "", errPermanent{errors.New("no persist store attached ([[attached]])")}
 	}
-	st := t.cfg.Stores[0]
+	names := make([]string, len(t.cfg.Stores))
+	for i, st := range t.cfg.Stores {
+		names[i] = st.Name
+	}
+	c, err := t.hub.ReserveStore(ctx, t.cfg.Worker, s.ID, names)
+	if err != nil {
+		return "", fmt.Errorf("reserve a persist store: %w", err)
+	}
+	i := slices.IndexFunc(t.cfg.Stores, func(st PersistStore) bool { return st.Name == c.Name })
+	if i < 0 {
+		return "", errPermanent{fmt.Errorf("the hub chose store %q, which this thread does not attach", c.Name)}
+	}
+	st := t.cfg.Stores[i]
 	name := persistedName(s.ID)
 	f := t.files(s)
 	var tr Transferer = CopyTransfer{}

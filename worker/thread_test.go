@@ -61,6 +61,15 @@ func newCluster(t *testing.T) *cluster {
 	if err := c.hub.AddMiner(ctx, hub.Miner{Actor: c.chain.Miner, ProofType: proof.StackedDrg2KiBV1_1, Worker: c.chain.Worker}); err != nil {
 		t.Fatal(err)
 	}
+	// The persist store the threads attach (threadConfig), attached to the
+	// hub under the same name and directory.
+	storeA := filepath.Join(c.dir, "store-a")
+	if err := os.MkdirAll(storeA, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.hub.AttachStore(ctx, hub.StoreSpec{Name: "store-a", Path: storeA}); err != nil {
+		t.Fatal(err)
+	}
 	ms, err := c.hub.NewMessenger(hub.MessageOptions{Chain: c.chain.API,
 		Signer:   func(context.Context, hub.Miner) (wallet.Signer, error) { return c.chain.Signer, nil },
 		BatchMax: 4, BatchWait: 200 * time.Millisecond, Interval: 50 * time.Millisecond,
@@ -414,5 +423,54 @@ func TestThread_TakeoverFromPersistedCopy(t *testing.T) {
 	defer eng.mu.Unlock()
 	if slices.Contains(eng.pc1, 0) {
 		t.Errorf("w2 ran PC1 for sector 0 (PC1 runs: %v); it should be proven from its persisted copy", eng.pc1)
+	}
+}
+
+// TestThread_PersistsWhereTheHubChooses: the hub chooses the persist
+// store among the thread's. While none it may use has room (both are
+// read-only on the hub), the thread retries at PCLanded, neither dropping
+// nor pausing the sector; once one is writable the sector goes there, and
+// never to the read-only one.
+func TestThread_PersistsWhereTheHubChooses(t *testing.T) {
+	c := newCluster(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	storeRO := filepath.Join(c.dir, "store-ro")
+	for _, s := range []hub.StoreSpec{
+		{Name: "store-ro", Path: storeRO, Weight: 1000, ReadOnly: true},
+		{Name: "store-a", Path: filepath.Join(c.dir, "store-a"), ReadOnly: true},
+	} {
+		if err := os.MkdirAll(s.Path, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.hub.AttachStore(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := c.threadConfig(0, "w1")
+	cfg.Stores = append([]worker.PersistStore{{Name: "store-ro", Dir: storeRO}}, cfg.Stores...)
+	cfg.MaxRetries = 50
+	th := worker.NewThread(cfg, c.api, engine.Local{}, nil)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = th.Run(ctx) }()
+	deadline := time.Now().Add(40 * time.Second)
+	for st := th.Status(); st.State != worker.PCLanded || st.Retries < 2; st = th.Status() {
+		if st.Paused || time.Now().After(deadline) {
+			t.Fatalf("waiting for retries at PCLanded: %+v", st)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := c.hub.AttachStore(ctx, hub.StoreSpec{Name: "store-a", Path: filepath.Join(c.dir, "store-a")}); err != nil {
+		t.Fatal(err)
+	}
+	c.waitProving(t, 1)
+	cancel()
+	<-done
+	si, err := c.hub.Sector(context.Background(), hub.SectorID{Miner: c.chain.Miner, Number: 0})
+	if err != nil || si.PersistedTo != "store-a" || si.Takeovers != 0 {
+		t.Errorf("sector %+v, %v", si, err)
+	}
+	if ents, _ := os.ReadDir(filepath.Join(storeRO, "sealed")); len(ents) != 0 {
+		t.Errorf("the read-only store got %d sealed files", len(ents))
 	}
 }

@@ -171,10 +171,18 @@ func (a *API) MpoolPush(_ context.Context, m *ftypes.SignedMessage) (cid.Cid, er
 	if err != nil {
 		return cid.Undef, rpc.Errorf(rpc.KindInvalid, "message: %v", err)
 	}
-	if len(b) > MaxMessageSize {
-		return cid.Undef, rpc.Errorf(rpc.KindInvalid, "message of %d bytes exceeds the %d-byte limit", len(b), MaxMessageSize)
+	if len(b) > MaxProofMessageSize {
+		return cid.Undef, rpc.Errorf(rpc.KindInvalid, "message of %d bytes exceeds the %d-byte limit", len(b), MaxProofMessageSize)
 	}
 	msg := &m.Message
+	if len(b) > MaxMessageSize {
+		a.n.mu.RLock()
+		proofs := a.n.st.ProofMessage(msg)
+		a.n.mu.RUnlock()
+		if !proofs {
+			return cid.Undef, rpc.Errorf(rpc.KindInvalid, "message of %d bytes exceeds the %d-byte limit", len(b), MaxMessageSize)
+		}
+	}
 	switch {
 	case msg.Version != 0:
 		return cid.Undef, rpc.Errorf(rpc.KindInvalid, "message version %d: validation failure", msg.Version)

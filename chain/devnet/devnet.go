@@ -57,6 +57,15 @@ var migrations embed.FS
 const (
 	// MaxMessageSize bounds a signed message's CBOR (Lotus's MaxMessageSize).
 	MaxMessageSize = 64 << 10
+	// MaxProofMessageSize bounds instead a message to a miner that carries
+	// proofs (SubmitWindowedPoSt, ProveCommitSectors3). On the network
+	// those carry SNARKs (192 bytes per PoSt partition or per seal proof
+	// partition) and fit in MaxMessageSize; the built-in engine's vanilla
+	// proofs, which the devnet verifies instead, hold Merkle paths: about
+	// 5 KB per 2 KiB sector in a WindowPoSt, 11 MiB for a full partition
+	// of 2,349. The devnet admits them up to this size so that a whole
+	// partition is proven in one message, as on the network.
+	MaxProofMessageSize = 16 << 20
 	// MaxBlockMessages bounds the messages of one block.
 	MaxBlockMessages = 10_000
 	// MaxPendingPerSender bounds an account's messages in the pool.

@@ -22,10 +22,17 @@ const (
 // proofMethods are the miner methods that verify proofs, by number.
 var proofMethods = map[uint64]bool{5: true, 34: true}
 
+// ProofMessage reports whether m calls a miner method that carries and
+// verifies proofs (SubmitWindowedPoSt, ProveCommitSectors3).
+func (s *State) ProofMessage(m *ftypes.Message) bool {
+	to, err := s.Lookup(m.To)
+	return err == nil && s.Actors[to].Kind == KindMiner && proofMethods[m.Method]
+}
+
 // GasUsed returns the gas a message of msgSize bytes uses.
 func (s *State) GasUsed(m *ftypes.Message, msgSize int) int64 {
 	g := int64(GasBase) + int64(GasPerByte)*int64(msgSize)
-	if to, err := s.Lookup(m.To); err == nil && s.Actors[to].Kind == KindMiner && proofMethods[m.Method] {
+	if s.ProofMessage(m) {
 		g += GasProofVerify
 	}
 	return g

@@ -92,7 +92,7 @@ func MainnetPolicy() Policy {
 // DevnetPolicy returns the devnet's default constants: the network's
 // structure with epoch counts scaled down so that at a 1 s block time a
 // sector is provable 10 s after its pre-commit and a proving period lasts
-// a minute (4 deadlines of 15 epochs).
+// a minute (4 deadlines of 15 epochs), with partitions of 128 sectors.
 func DevnetPolicy() Policy {
 	p := MainnetPolicy()
 	p.PreCommitChallengeDelay = 10
@@ -107,6 +107,12 @@ func DevnetPolicy() Policy {
 	p.MaxSectorExpirationExtension = 100 * EpochsPerDay
 	p.DealMinDuration = 600
 	p.ChainFinality = 20
+	// The built-in engine's WindowPoSt is vanilla: Merkle paths, about
+	// 5.3 KB per 2 KiB sector where the network's SNARK is 192 bytes per
+	// partition. A partition is proven in one message, whose CBOR a
+	// wallet signs up to 1 MiB of (and whose params Lotus bounds at
+	// 2 MiB): 128 sectors, about 680 KB of proof, fit.
+	p.WindowPoStPartitionSectors = 128
 	return p
 }
 

@@ -182,14 +182,30 @@ func newFlags(name string, e *env) *flag.FlagSet {
 	return fs
 }
 
+// parse parses args into fs, turning flag mistakes into usage errors.
+// Flags may follow the positional arguments (`hub sectors check f01000
+// --json`); everything after "--" is positional.
 func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return err
+			}
+			return usagef("%s: %v", fs.Name(), err)
 		}
-		return usagef("%s: %v", fs.Name(), err)
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
+			pos = append(pos, rest...)
+			break
+		}
+		pos, args = append(pos, rest[0]), rest[1:]
 	}
-	return nil
+	// Parsing "--" and the positional arguments leaves them as fs.Args.
+	return fs.Parse(append([]string{"--"}, pos...))
 }
 
 // printJSON writes v as indented JSON: the --json output of every command.

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -112,6 +113,98 @@ func poll(t *testing.T, d time.Duration, what string, f func() bool, logs ...fmt
 	}
 }
 
+// clusterBase is what the multi-process tests start first: a devnet with
+// two miners and a wallet holding the devnet's keys, with a token scoped
+// to the two miners and some methods.
+type clusterBase struct {
+	dir       string // the test's directory
+	devnetCmd *exec.Cmd
+	devHome   daemon.Home
+	dh        []string // --home of the devnet, for chain commands
+	fullnode  string   // FULLNODE_API_INFO=... for the processes
+	node      chain.API
+	owner     string // the miners' owner and worker key
+	miners    [2]struct{ IDAddress string }
+	wHome     string
+	wInfo     rpc.APIInfo // the wallet, with the scoped token
+	devLogs   *logBuffer
+	wLogs     *logBuffer
+	t         *testing.T
+}
+
+// startChainAndWallet starts a devnet (with extra flags), creates two
+// miners and starts a wallet whose token allows methods to the miners.
+func startChainAndWallet(t *testing.T, methods []string, devnetArgs ...string) *clusterBase {
+	t.Helper()
+	ctx := context.Background()
+	b := &clusterBase{dir: t.TempDir(), t: t}
+	b.devnetCmd, b.devHome, b.devLogs = startDevnet(t, devnetArgs...)
+	b.dh = []string{"--home", b.devHome.Dir}
+	devInfo, _ := b.devHome.APIInfo()
+	devTok, _ := os.ReadFile(b.devHome.Path("token"))
+	devInfo.Token = strings.TrimSpace(string(devTok))
+	b.fullnode = rpc.EnvFullNode + "=" + devInfo.String()
+	node, closeNode, err := chain.NewClient(ctx, devInfo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(closeNode)
+	b.node = node
+	var keys []struct{ Address string }
+	b.cliJSON(&keys, append([]string{"chain", "keys"}, b.dh...)...)
+	b.owner = keys[0].Address
+	for i := range b.miners {
+		b.cliJSON(&b.miners[i], append([]string{"chain", "miner", "create", "--owner", b.owner}, b.dh...)...)
+	}
+	wHome := filepath.Join(b.dir, "wallet")
+	b.wHome = wHome
+	pass := filepath.Join(b.dir, "pass")
+	if err := os.WriteFile(pass, []byte("pw\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := runCLI(t, nil, "wallet", "import", "--devnet-keys", b.devHome.Path("keys"), "--home", wHome, "--passphrase-file", pass); code != 0 {
+		t.Fatalf("wallet import: %d %q", code, errs)
+	}
+	_, b.wLogs = startProcess(t, wHome, []string{b.fullnode}, "wallet", "run", "--home", wHome, "--passphrase-file", pass, "--api-listen-address", "127.0.0.1:0")
+	quoted := make([]string, len(methods))
+	for i, m := range methods {
+		quoted[i] = strconv.Quote(m)
+	}
+	pol := filepath.Join(b.dir, "policy.toml")
+	if err := os.WriteFile(pol, []byte(fmt.Sprintf(`addresses = [%q]
+[messages]
+to = [%q, %q]
+methods = [%s]
+max_value = "100 FIL"
+max_fee_cap = "unlimited"
+max_premium = "unlimited"
+`, b.owner, b.miners[0].IDAddress, b.miners[1].IDAddress, strings.Join(quoted, ", "))), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, tok, errs := runCLI(t, nil, "wallet", "token", "create", "--policy", pol, "--home", wHome)
+	if code != 0 {
+		t.Fatalf("token create: %d %q", code, errs)
+	}
+	b.wInfo, _ = (daemon.Home{Dir: wHome}).APIInfo()
+	b.wInfo.Token = strings.TrimSpace(tok)
+	return b
+}
+
+// cliJSON runs a strata command with --json and decodes its output.
+func (b *clusterBase) cliJSON(v any, args ...string) {
+	b.t.Helper()
+	code, out, errs := runCLI(b.t, nil, append(args, "--json")...)
+	if code != 0 || json.Unmarshal([]byte(out), v) != nil {
+		b.t.Fatalf("%s: %d %q %q", strings.Join(args, " "), code, out, errs)
+	}
+}
+
+// stopDevnet stops the devnet as an operator would.
+func (b *clusterBase) stopDevnet(t *testing.T) {
+	_ = b.devnetCmd.Process.Signal(syscall.SIGTERM)
+	waitExit(t, b.devnetCmd, 10*time.Second)
+}
+
 // TestCluster_Acceptance runs the stack as separate processes: a devnet
 // with two miners, a wallet holding their key with a token scoped to the
 // miners' sealing messages, a hub signing through that wallet, and two
@@ -130,71 +223,19 @@ func poll(t *testing.T, d time.Duration, what string, f func() bool, logs ...fmt
 // the primitives compute from those pieces.
 func TestCluster_Acceptance(t *testing.T) {
 	const perMiner = 10
-	devnetCmd, devHome, devLogs := startDevnet(t, "--chain-block-time", "100ms",
-		// No WindowPoSt is sent here (issue 8): unproven sectors must not be
-		// terminated as long-faulty while the test runs.
+	// No WindowPoSt is sent here (TestCluster_Proving proves): unproven
+	// sectors must not be terminated as long-faulty while the test runs.
+	b := startChainAndWallet(t, []string{"PreCommitSectorBatch2", "ProveCommitSectors3"}, "--chain-block-time", "100ms",
 		"--chain-fault-max-age", "100000")
-	defer func() { _ = devnetCmd.Process.Signal(syscall.SIGTERM); waitExit(t, devnetCmd, 10*time.Second) }()
+	defer b.stopDevnet(t)
 	ctx := context.Background()
-	dir := t.TempDir()
+	dir, dh, fullnode, node, owner, wLogs, devLogs, cliJSON := b.dir, b.dh, b.fullnode, b.node, b.owner, b.wLogs, b.devLogs, b.cliJSON
+	miners := b.miners
+	wInfo := b.wInfo
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	dh := []string{"--home", devHome.Dir}
-	devInfo, _ := devHome.APIInfo()
-	devTok, _ := os.ReadFile(devHome.Path("token"))
-	devInfo.Token = strings.TrimSpace(string(devTok))
-	fullnode := rpc.EnvFullNode + "=" + devInfo.String()
-	node, closeNode, err := chain.NewClient(ctx, devInfo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeNode()
-	cliJSON := func(v any, args ...string) {
-		t.Helper()
-		code, out, errs := runCLI(t, nil, append(args, "--json")...)
-		if code != 0 || json.Unmarshal([]byte(out), v) != nil {
-			t.Fatalf("%s: %d %q %q", strings.Join(args, " "), code, out, errs)
-		}
-	}
-
-	var keys []struct{ Address string }
-	cliJSON(&keys, append([]string{"chain", "keys"}, dh...)...)
-	owner := keys[0].Address
-	var miners [2]struct{ IDAddress string }
-	for i := range miners {
-		cliJSON(&miners[i], append([]string{"chain", "miner", "create", "--owner", owner}, dh...)...)
-	}
-
-	// The wallet, with the devnet's keys and a token for the two miners'
-	// sealing messages only.
-	wHome := filepath.Join(dir, "wallet")
-	pass := filepath.Join(dir, "pass")
-	if err := os.WriteFile(pass, []byte("pw\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if code, _, errs := runCLI(t, nil, "wallet", "import", "--devnet-keys", devHome.Path("keys"), "--home", wHome, "--passphrase-file", pass); code != 0 {
-		t.Fatalf("wallet import: %d %q", code, errs)
-	}
-	_, wLogs := startProcess(t, wHome, []string{fullnode}, "wallet", "run", "--home", wHome, "--passphrase-file", pass, "--api-listen-address", "127.0.0.1:0")
-	pol := filepath.Join(dir, "policy.toml")
-	if err := os.WriteFile(pol, []byte(fmt.Sprintf(`addresses = [%q]
-[messages]
-to = [%q, %q]
-methods = ["PreCommitSectorBatch2", "ProveCommitSectors3"]
-max_value = "10 FIL"
-max_fee_cap = "unlimited"
-max_premium = "unlimited"
-`, owner, miners[0].IDAddress, miners[1].IDAddress)), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	code, tok, errs := runCLI(t, nil, "wallet", "token", "create", "--policy", pol, "--home", wHome)
-	if code != 0 {
-		t.Fatalf("token create: %d %q", code, errs)
-	}
-	wInfo, _ := (daemon.Home{Dir: wHome}).APIInfo()
-	wInfo.Token = strings.TrimSpace(tok)
 
 	// The hub, on a fixed port so that workers find it again after a
 	// restart, with a 4 s lease.
@@ -208,7 +249,10 @@ max_premium = "unlimited"
 		}
 		return startProcess(t, hHome, env, "hub", "run", "--home", hHome, "--api-listen-address", hubAddr,
 			"--hub-lease", "4s", "--hub-ticket-lookback", "2", "--hub-pre-commit-challenge-delay", "10", "--hub-sector-lifetime", "2000",
-			"--hub-batch-wait", "1s", "--hub-batch-max", "4")
+			"--hub-batch-wait", "1s", "--hub-batch-max", "4",
+			// Proving is TestCluster_Proving's: with 100 ms blocks a
+			// deadline lasts 1.5 s.
+			"--proving-enabled=false")
 	}
 	hubCmd, hLogs := startHub()
 	for _, m := range miners {
@@ -216,6 +260,15 @@ max_premium = "unlimited"
 			"--numbers", fmt.Sprintf("0-%d", perMiner-1), "--wallet-api", wInfo.String()); code != 0 {
 			t.Fatalf("miners add: %d %q", code, errs)
 		}
+	}
+	// The persist store the workers attach ([[attached]] store-a), attached
+	// to the hub under the same name and directory.
+	storeA := filepath.Join(dir, "store-a")
+	if err := os.MkdirAll(storeA, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := runCLI(t, nil, "hub", "storage", "attach", "store-a", "--path", storeA, "--home", hHome); code != 0 {
+		t.Fatalf("storage attach: %d %q", code, errs)
 	}
 	code, wtok, errs := runCLI(t, nil, "auth", "create-token", "--service", "hub", "--perm", "write", "--home", hHome)
 	if code != 0 {
@@ -428,8 +481,9 @@ bin = %q
 			}
 		}
 		// Power counts from a sector's first WindowPoSt (the network's
-		// rule since actors v3, which the devnet follows); proving is
-		// issue 8's. Here: every sector is live, none terminated.
+		// rule since actors v3, which the devnet follows), which
+		// TestCluster_Proving checks. Here: every sector is live, none
+		// terminated.
 		maddr, _ := address.NewFromString(m.IDAddress)
 		for _, s := range onChain {
 			if on, err := node.StateSectorGetInfo(ctx, maddr, s.SectorNumber, types.TipSetKey{}); err != nil || on == nil || on.InitialPledge.Sign() <= 0 {
@@ -472,7 +526,7 @@ bin = %q
 				seen["precommit "+k]++
 				unsealed[k] = s.UnsealedCid
 			}
-		} else {
+		} else if m.Kind == "provecommit" {
 			var p actors.ProveCommitSectors3Params
 			if err := actors.DecodeParams(msg.Params, &p); err != nil {
 				t.Fatal(err)
@@ -522,7 +576,7 @@ bin = %q
 
 	// The wallet signed every message, all allowed by the token.
 	var audit []struct{ Decision string }
-	cliJSON(&audit, "wallet", "audit", "--home", wHome)
+	cliJSON(&audit, "wallet", "audit", "--home", b.wHome)
 	for _, a := range audit {
 		if a.Decision != "allowed" {
 			t.Errorf("audit entry %+v", a)
@@ -552,6 +606,18 @@ bin = %q
 	cliJSON(&ws, "hub", "workers", "list", "--home", hHome)
 	if len(ws) != 2 {
 		t.Errorf("hub workers: %+v", ws)
+	}
+	// Every sector was persisted to the store the hub chose, which counts
+	// them.
+	var stores []hub.StoreInfo
+	cliJSON(&stores, "hub", "storage", "list", "--home", hHome)
+	if len(stores) != 1 || stores[0].Sectors != 2*perMiner || stores[0].Reserved != 2*perMiner*hub.SectorSpace(2048) {
+		t.Errorf("hub storage list: %+v", stores)
+	}
+	for _, s := range final {
+		if s.PersistedTo != "store-a" {
+			t.Errorf("sector %s persisted to %q", s.ID, s.PersistedTo)
+		}
 	}
 	_ = hubCmd.Process.Signal(syscall.SIGTERM)
 	waitExit(t, hubCmd, 10*time.Second)

@@ -4,16 +4,22 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/strata-sp/strata/chain"
 	"github.com/strata-sp/strata/config"
 	"github.com/strata-sp/strata/daemon"
 	"github.com/strata-sp/strata/fil/address"
 	"github.com/strata-sp/strata/fil/big"
 	"github.com/strata-sp/strata/hub"
+	"github.com/strata-sp/strata/proof/engine"
+	"github.com/strata-sp/strata/proof/processor"
+	"github.com/strata-sp/strata/proof/stage"
 	"github.com/strata-sp/strata/rpc"
 	"github.com/strata-sp/strata/wallet/policy"
 )
@@ -23,11 +29,35 @@ const hubPort = 1789
 
 // hubConfig is the hub's config.toml.
 type hubConfig struct {
-	API   config.API   `toml:"API" comment:"The JSON-RPC listener: Sealer.* for workers (write tokens), Hub.* for operators (admin)."`
-	Log   config.Log   `toml:"Log" comment:"Logging."`
-	Store config.Store `toml:"Store" comment:"The SQL database: miners, sectors, workers."`
-	Chain walletChain  `toml:"Chain" comment:"The chain node (tickets, seeds, messages)."`
-	Hub   hubSection   `toml:"Hub" comment:"Sealing."`
+	API     config.API     `toml:"API" comment:"The JSON-RPC listener: Sealer.* for workers (write tokens), Hub.* for operators (admin)."`
+	Log     config.Log     `toml:"Log" comment:"Logging."`
+	Store   config.Store   `toml:"Store" comment:"The SQL database: miners, sectors, workers."`
+	Chain   walletChain    `toml:"Chain" comment:"The chain node (tickets, seeds, messages)."`
+	Hub     hubSection     `toml:"Hub" comment:"Sealing."`
+	Proving provingSection `toml:"Proving" comment:"WindowPoSt for every deadline of the hub's miners, fault checks and declarations."`
+	Storage storageSection `toml:"Storage" comment:"Persist stores as this hub process reaches them."`
+}
+
+type provingSection struct {
+	Enabled         bool            `toml:"Enabled" comment:"prove the miners' sectors (needs [Chain]); off for a hub that only seals for miners proven elsewhere"`
+	Interval        config.Duration `toml:"Interval" comment:"how often each miner's deadline is looked at (a small fraction of the block time; nothing is read but the head while it does not change)"`
+	CheckChallenges int             `toml:"CheckChallenges" comment:"random leaves of each sector the check before a deadline reads and verifies against tree_r_last"`
+	DeclareMargin   int64           `toml:"DeclareMargin" comment:"epochs before a deadline's fault cutoff its sectors are checked and faults and recoveries declared (0: a third of the challenge window, at least 3)"`
+	PoStRetries     int             `toml:"Retries" comment:"times a partition's WindowPoSt is sent again in its deadline after its message failed"`
+	// Processor runs window_post out of process.
+	Processor processorEntry `toml:"Processor" comment:"generate WindowPoSts in a processor (empty Bin: in this process); e.g. Bin = \"strata\", Args = [\"processor\", \"window_post\"], or a SNARK prover speaking the processor protocol"`
+}
+
+// processorEntry is an external processor's command line.
+type processorEntry struct {
+	Bin         string   `toml:"Bin" comment:"the executable (empty: none)"`
+	Args        []string `toml:"Args" comment:"its arguments"`
+	Env         []string `toml:"Env" comment:"KEY=VALUE entries added to its environment"`
+	Concurrency int      `toml:"Concurrency" comment:"requests in flight in it at once"`
+}
+
+type storageSection struct {
+	Paths map[string]string `toml:"Paths" comment:"store name = this process's path to it, when it differs from the path given to hub storage attach (a store mounted elsewhere on this machine)"`
 }
 
 type hubSection struct {
@@ -46,7 +76,8 @@ func defaultHubConfig() *hubConfig {
 	return &hubConfig{API: config.DefaultAPI(hubPort), Log: config.DefaultLog(), Store: config.DefaultStore(),
 		Hub: hubSection{Lease: config.Duration(5 * time.Minute), TicketLookback: 900, PreCommitChallengeDelay: 150,
 			SectorLifetime: 540 * 2880, BatchMax: 32, BatchWait: config.Duration(30 * time.Second),
-			ReplaceAfter: hub.DefaultReplaceAfter, ReplacePremiumPercent: hub.MinReplacePremiumPercent}}
+			ReplaceAfter: hub.DefaultReplaceAfter, ReplacePremiumPercent: hub.MinReplacePremiumPercent},
+		Proving: provingSection{Enabled: true, Interval: config.Duration(time.Second), CheckChallenges: 10, PoStRetries: 2, Processor: processorEntry{Concurrency: 1}}}
 }
 
 // Validate implements config.Validator.
@@ -69,6 +100,17 @@ func (c *hubConfig) Validate() error {
 	if c.Hub.ReplacePremiumPercent < hub.MinReplacePremiumPercent {
 		errs = append(errs, fmt.Errorf("Hub.ReplacePremiumPercent: %d is under the network's minimum raise of %d", c.Hub.ReplacePremiumPercent, hub.MinReplacePremiumPercent))
 	}
+	if c.Proving.Interval.Std() <= 0 {
+		errs = append(errs, errors.New("Proving.Interval: must be positive"))
+	}
+	if c.Proving.CheckChallenges < 1 || c.Proving.PoStRetries < 0 || c.Proving.DeclareMargin < 0 || c.Proving.Processor.Concurrency < 0 {
+		errs = append(errs, errors.New("Proving.CheckChallenges must be positive; Proving.Retries, DeclareMargin and Processor.Concurrency not negative"))
+	}
+	for name, p := range c.Storage.Paths {
+		if !filepath.IsAbs(p) {
+			errs = append(errs, fmt.Errorf("Storage.Paths.%s: %q is not an absolute path", name, p))
+		}
+	}
 	if c.Hub.MaxFeeCap != "" {
 		if _, err := policy.ParseAmount(c.Hub.MaxFeeCap); err != nil {
 			errs = append(errs, fmt.Errorf("Hub.MaxFeeCap: %w", err))
@@ -80,7 +122,7 @@ func (c *hubConfig) Validate() error {
 func hubCommand() *command {
 	c := &command{
 		name:    "hub",
-		summary: "the sector manager: hub run, miners, sectors, workers, messages, pieces",
+		summary: "the sector manager: hub run, miners, proving, sectors, storage, workers, messages, pieces",
 		subs: []*command{
 			{name: "run", summary: "serve the Sealer API for workers and the Hub API for operators",
 				usage: "[--home DIR] [--config FILE] [config flags]", run: runHubRun},
@@ -89,6 +131,12 @@ func hubCommand() *command {
 					usage: "--actor f0N --worker ADDR [--sector-size 2KiB] [--numbers FROM-TO] [--wallet-api TOKEN:MULTIADDR] [--control ADDR,...]",
 					run:   runHubMinersAdd},
 				{name: "list", summary: "list the miners", usage: "[--json]", run: runHubMinersList},
+			}},
+			{name: "proving", summary: "proving: proving status|winning", dflt: "status", subs: []*command{
+				{name: "status", summary: "each miner's proving: deadlines, faults, the last WindowPoSt, check and declarations",
+					usage: "[MINER] [--json]", run: runHubProving},
+				{name: "winning", summary: "make and verify the WinningPoSt a block at the head would need (a dry run)",
+					usage: "MINER [--json]", run: runHubProvingWinning},
 			}},
 		},
 	}
@@ -123,7 +171,7 @@ func runHubRun(ctx context.Context, e *env, args []string) error {
 	if chainAPI != nil {
 		tickets = hub.ChainTickets{API: chainAPI, Lookback: cfg.Hub.TicketLookback}
 	}
-	h, err := hub.New(ctx, hub.Options{DB: db, Tickets: tickets, Lease: cfg.Hub.Lease.Std(), Logger: log})
+	h, err := hub.New(ctx, hub.Options{DB: db, Tickets: tickets, Lease: cfg.Hub.Lease.Std(), Logger: log, StorePaths: cfg.Storage.Paths})
 	if err != nil {
 		return fail(err)
 	}
@@ -143,6 +191,14 @@ func runHubRun(ctx context.Context, e *env, args []string) error {
 		mctx, stop := context.WithCancel(ctx)
 		defer stop()
 		go ms.Run(mctx)
+		if cfg.Proving.Enabled {
+			pv, closeProver, err := startProving(ctx, h, ms, chainAPI, cfg.Proving, d, log)
+			if err != nil {
+				return fail(err)
+			}
+			defer closeProver()
+			go pv.Run(mctx)
+		}
 	}
 	if err := d.RPC().Register(hub.Namespace, h.SealerAPI(ms), &(&hub.SealerStruct{}).Internal); err != nil {
 		return fail(err)
@@ -338,4 +394,31 @@ func runHubSectorStatus(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "failure: %s\n", s.Failure)
 	}
 	return nil
+}
+
+// startProving makes the hub's WindowPoSt scheduler, with its metrics on
+// the daemon's registry and, when configured, its window_post processor.
+func startProving(ctx context.Context, h *hub.Hub, ms *hub.Messenger, api chain.API, c provingSection, d *daemon.Daemon, log *slog.Logger) (*hub.Proving, func(), error) {
+	metrics, err := hub.NewProvingMetrics(d.Metrics())
+	if err != nil {
+		return nil, nil, err
+	}
+	var prover engine.Prover = engine.Local{}
+	closeProver := func() {}
+	if c.Processor.Bin != "" {
+		cl, err := processor.Start(ctx, processor.Config{Stage: stage.WindowPoSt, Bin: c.Processor.Bin, Args: c.Processor.Args,
+			Env: c.Processor.Env, Concurrency: max(c.Processor.Concurrency, 1), Logger: log.With("processor", stage.WindowPoSt)})
+		if err != nil {
+			return nil, nil, fmt.Errorf("Proving.Processor: %w", err)
+		}
+		prover = &engine.Processors{Stages: map[string]engine.Caller{stage.WindowPoSt: cl}}
+		closeProver = func() { _ = cl.Close(context.Background()) }
+	}
+	pv, err := h.NewProving(hub.ProvingOptions{Chain: api, Messenger: ms, Prover: prover, CheckChallenges: c.CheckChallenges,
+		DeclareMargin: c.DeclareMargin, PoStRetries: c.PoStRetries, Interval: c.Interval.Std(), Metrics: metrics})
+	if err != nil {
+		closeProver()
+		return nil, nil, err
+	}
+	return pv, closeProver, nil
 }

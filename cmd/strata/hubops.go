@@ -25,7 +25,7 @@ import (
 
 func hubOpsCommands() []*command {
 	return []*command{
-		{name: "sectors", summary: "sectors: sectors list|status|abort|resume", subs: []*command{
+		{name: "sectors", summary: "sectors: sectors list|status|abort|resume|terminate|extend|remove", subs: []*command{
 			{name: "list", summary: "list sectors",
 				usage: "[--miner f0N] [--state S] [--worker W] [--active] [--failed] [--limit N] [--json]", run: runHubSectorsList},
 			{name: "status", summary: "one sector as the hub knows it", usage: "MINER NUMBER [--json]", run: runHubSectorStatus},
@@ -33,6 +33,14 @@ func hubOpsCommands() []*command {
 				usage: "MINER NUMBER [--reason TEXT]", run: runHubSectorsAbort},
 			{name: "resume", summary: "send a failed pre-commit or prove-commit again and clear a reported failure",
 				usage: "MINER NUMBER", run: runHubSectorsResume},
+			{name: "terminate", summary: "terminate proven sectors on chain (their pledge is burnt), sent once each deadline may be changed",
+				usage: "MINER NUMBER|FROM-TO... --yes [--json]", run: runHubSectorsTerminate},
+			{name: "extend", summary: "extend proven sectors' expiration on chain, sent once each deadline may be changed",
+				usage: "MINER NUMBER|FROM-TO... --expiration EPOCH [--json]", run: runHubSectorsExtend},
+			{name: "remove", summary: "delete a terminated (or aborted) sector's sealed file and cache",
+				usage: "MINER NUMBER --yes [--json]", run: runHubSectorsRemove},
+			{name: "check", summary: "check the files of a miner's live sectors as the hub does before each deadline (declares nothing)",
+				usage: "MINER [--deadline N] [--all] [--json]", run: runHubSectorsCheck},
 		}},
 		{name: "workers", summary: "workers: workers list|token", subs: []*command{
 			{name: "list", summary: "the workers that pinged the hub", usage: "[--json]", run: runHubWorkers},
@@ -46,6 +54,7 @@ func hubOpsCommands() []*command {
 				usage: "FILE | PIECE-CID --source PATH|URL [--size N] [--payload-size N] [--miner f0N] [--json]", run: runHubPiecesAdd},
 			{name: "list", summary: "list pieces", usage: "[--state waiting|assigned|sealed] [--miner f0N] [--limit N] [--json]", run: runHubPiecesList},
 		}},
+		hubStorageCommand(),
 	}
 }
 
@@ -246,10 +255,14 @@ func runHubMessages(ctx context.Context, e *env, args []string) error {
 		return printJSON(e.stdout, ms)
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "CID\tMINER\tKIND\tNONCE\tSECTORS\tSTATE\tEXIT\tHEIGHT\tCREATED")
+	fmt.Fprintln(tw, "CID\tMINER\tKIND\tNONCE\tSTATE\tEXIT\tHEIGHT\tCREATED\tSUBJECT")
 	for _, m := range ms {
-		fmt.Fprintf(tw, "%s\tf0%d\t%s\t%d\t%d\t%s\t%d\t%d\t%s\n", m.CID, m.Miner, m.Kind, m.Nonce, len(m.Sectors), m.State, m.ExitCode, m.Height,
-			m.CreatedAt.Format(time.DateTime))
+		subject := m.Subject
+		if subject == "" {
+			subject = fmt.Sprintf("%d sectors", len(m.Sectors))
+		}
+		fmt.Fprintf(tw, "%s\tf0%d\t%s\t%d\t%s\t%d\t%d\t%s\t%s\n", m.CID, m.Miner, m.Kind, m.Nonce, m.State, m.ExitCode, m.Height,
+			m.CreatedAt.Format(time.DateTime), subject)
 	}
 	return tw.Flush()
 }

@@ -81,30 +81,88 @@ func Prove(ctx context.Context, p proof.PoStProof, randomness [32]byte, sectors 
 }
 
 func proveSector(p proof.PoStProof, randomness [32]byte, nodes uint64, s Sector) (SectorProof, error) {
-	if s.TreeRLast.Root() != s.CommRLast {
-		return SectorProof{}, fmt.Errorf("%w: sector %d: tree_r_last root %x is not comm_r_last %x", ErrFaulty, s.Number, s.TreeRLast.Root(), s.CommRLast)
-	}
-	leaves, err := challenge.PoStLeaves(randomness, s.Number, nodes, p.Challenges(), -1)
+	leaves, err := openChallenges(s, randomness, nodes, p.Challenges())
 	if err != nil {
-		return SectorProof{}, err
+		return SectorProof{}, fmt.Errorf("sector %d: %w", s.Number, err)
 	}
-	sp := SectorProof{Number: s.Number, CommC: s.CommC, CommRLast: s.CommRLast}
+	return SectorProof{Number: s.Number, CommC: s.CommC, CommRLast: s.CommRLast, Leaves: leaves}, nil
+}
+
+// openChallenges returns the tree_r_last inclusion proofs of the count
+// leaves a PoSt with randomness challenges in sector s, each leaf read from
+// the replica and checked against comm_r_last, so that damage to the
+// replica, the tree or p_aux is found here rather than by the verifier.
+// Every failure but bad arguments wraps ErrFaulty.
+func openChallenges(s Sector, randomness [32]byte, nodes uint64, count int) ([]*ptree.Proof, error) {
+	if err := checkRoot(s); err != nil {
+		return nil, err
+	}
+	leaves, err := challenge.PoStLeaves(randomness, s.Number, nodes, count, -1)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*ptree.Proof, 0, len(leaves))
 	for i, c := range leaves {
 		lp, err := s.TreeRLast.Prove(c)
 		if err != nil {
-			return SectorProof{}, fmt.Errorf("%w: sector %d challenge %d: %w", ErrFaulty, s.Number, i, err)
+			return nil, fmt.Errorf("%w: challenge %d (node %d): %w", ErrFaulty, i, c, err)
 		}
 		var leaf [32]byte
 		if _, err := s.Sealed.ReadAt(leaf[:], int64(c)*proof.NodeSize); err != nil {
-			return SectorProof{}, fmt.Errorf("%w: sector %d: read replica node %d: %w", ErrFaulty, s.Number, c, err)
+			return nil, fmt.Errorf("%w: read replica node %d: %w", ErrFaulty, c, err)
 		}
 		lp.Leaf = leaf
 		if err := ptree.Verify(s.TreeRLast.Shape(), nodes, s.CommRLast, c, lp); err != nil {
-			return SectorProof{}, fmt.Errorf("%w: sector %d: replica node %d does not match tree_r_last: %w", ErrFaulty, s.Number, c, err)
+			return nil, fmt.Errorf("%w: replica node %d does not match tree_r_last: %w", ErrFaulty, c, err)
 		}
-		sp.Leaves = append(sp.Leaves, lp)
+		out = append(out, lp)
 	}
-	return sp, nil
+	return out, nil
+}
+
+// checkRoot checks that the sector has a tree and a replica, and that the
+// tree's root is the comm_r_last p_aux recorded.
+func checkRoot(s Sector) error {
+	if s.TreeRLast == nil || s.Sealed == nil {
+		return fmt.Errorf("%w: no tree_r_last or replica to read", ErrFaulty)
+	}
+	if s.TreeRLast.Root() != s.CommRLast {
+		return fmt.Errorf("%w: tree_r_last root %x is not comm_r_last %x", ErrFaulty, s.TreeRLast.Root(), s.CommRLast)
+	}
+	return nil
+}
+
+// CheckSector checks, without making a proof, that sector s could be
+// proven with PoSt proof p: that its tree_r_last has root comm_r_last,
+// that H(comm_c, comm_r_last) is commR (skipped when commR is zero, i.e.
+// unknown), and that each of count leaves challenged by randomness reads
+// from the replica and matches tree_r_last, exactly as Prove opens them.
+// count ≤ 0 means p's number of challenges. With the randomness of a
+// coming PoSt it opens the leaves that PoSt will; with fresh random bytes
+// it samples others, so repeated checks cover more of the replica. Every
+// failure of the sector wraps ErrFaulty; other errors are bad arguments.
+func CheckSector(p proof.PoStProof, randomness [32]byte, count int, s Sector, commR [32]byte) error {
+	size, err := p.SectorSize()
+	if err != nil {
+		return err
+	}
+	if count <= 0 {
+		count = p.Challenges()
+	}
+	if err := checkRoot(s); err != nil {
+		return err
+	}
+	if commR != ([32]byte{}) {
+		got, err := ptree.CommR(s.CommC, s.CommRLast)
+		if err != nil {
+			return fmt.Errorf("%w: comm_c or comm_r_last: %w", ErrFaulty, err)
+		}
+		if got != commR {
+			return fmt.Errorf("%w: H(comm_c, comm_r_last) is %x, not the sector's comm_r %x", ErrFaulty, got, commR)
+		}
+	}
+	_, err = openChallenges(s, randomness, uint64(size)/proof.NodeSize, count)
+	return err
 }
 
 // Public is what the verifier knows of a proven sector.

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/strata-sp/strata/proof"
@@ -204,5 +205,46 @@ func TestWinningPoSt(t *testing.T) {
 	// A 2 KiB sector's tree does not prove an 8 MiB sector.
 	if _, faults, _ := post.Prove(ctx, proof.StackedDrgWinning8MiBV1, rnd, []post.Sector{s}); len(faults) != 1 {
 		t.Errorf("wrong-size sector proven: %v", faults)
+	}
+}
+
+func TestCheckSector(t *testing.T) {
+	p := proof.StackedDrgWindow2KiBV1_1
+	s, pub, sealed := sector(t, 12, proof.Size2KiB, 6)
+	var rnd [32]byte
+	rnd[0] = 3
+	if err := post.CheckSector(p, rnd, 0, s, pub.CommR); err != nil {
+		t.Fatalf("healthy sector: %v", err)
+	}
+	if err := post.CheckSector(p, rnd, 64, s, [32]byte{}); err != nil {
+		t.Fatalf("unknown comm_r, 64 challenges: %v", err)
+	}
+	wrongR := pub.CommR
+	wrongR[0] ^= 1
+	otherRoot := s
+	otherRoot.CommRLast[0] ^= 1
+	noTree := s
+	noTree.TreeRLast = nil
+	for name, err := range map[string]error{
+		"wrong comm_r":      post.CheckSector(p, rnd, 0, s, wrongR),
+		"wrong comm_r_last": post.CheckSector(p, rnd, 0, otherRoot, [32]byte{}),
+		"no tree":           post.CheckSector(p, rnd, 0, noTree, pub.CommR),
+	} {
+		if !errors.Is(err, post.ErrFaulty) {
+			t.Errorf("%s: %v, want ErrFaulty", name, err)
+		}
+	}
+	if err := post.CheckSector(99, rnd, 0, s, pub.CommR); err == nil || errors.Is(err, post.ErrFaulty) {
+		t.Errorf("unknown proof: %v, want an error that is not a fault", err)
+	}
+	// A damaged node is found by a check that opens it, whatever the
+	// count, and missed by one that does not.
+	leaves, _ := challenge.PoStLeaves(rnd, 12, 64, 3, -1)
+	flip(t, sealed, leaves[2])
+	if err := post.CheckSector(p, rnd, 2, s, pub.CommR); err != nil && !slices.Contains(leaves[:2], leaves[2]) {
+		t.Errorf("damage outside 2 challenges: %v", err)
+	}
+	if err := post.CheckSector(p, rnd, 3, s, pub.CommR); !errors.Is(err, post.ErrFaulty) {
+		t.Errorf("damage at challenge 3: %v", err)
 	}
 }

@@ -2,7 +2,6 @@ package stage
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -103,38 +102,64 @@ func RunWinningPoSt(ctx context.Context, t PoStTask) (PoStOutput, error) {
 	return runPoSt(ctx, t)
 }
 
-func runPoSt(ctx context.Context, t PoStTask) (out PoStOutput, err error) {
-	if !t.Proof.Valid() {
-		return PoStOutput{}, fmt.Errorf("post: %w: %d", proof.ErrUnknownProof, t.Proof)
+func runPoSt(ctx context.Context, t PoStTask) (PoStOutput, error) {
+	if err := checkBatch(t.Proof, len(t.Sectors)); err != nil {
+		return PoStOutput{}, fmt.Errorf("post: %w", err)
 	}
-	if len(t.Sectors) > post.MaxSectors {
-		return PoStOutput{}, fmt.Errorf("post: %d sectors, at most %d in one proof", len(t.Sectors), post.MaxSectors)
-	}
-	var sectors []openedSector
-	defer func() {
-		for _, s := range sectors {
-			s.Close()
-		}
-	}()
+	rnd := ProofRandomness(t.Randomness)
+	var out PoStOutput
+	var proofs []post.SectorProof
+	// One sector open at a time: a partition of 2,349 sectors of 32 GiB
+	// would otherwise hold 9 files open per sector at once.
 	for _, s := range t.Sectors {
-		ps, err := openSector(t.Proof, s)
+		if err := ctx.Err(); err != nil {
+			return PoStOutput{}, err
+		}
+		sp, reason, err := proveOne(ctx, t.Proof, rnd, s)
 		if err != nil {
-			out.Faults = append(out.Faults, PoStFault{Number: s.Number, Reason: err.Error()})
+			return PoStOutput{}, err
+		}
+		if reason != "" {
+			out.Faults = append(out.Faults, PoStFault{Number: s.Number, Reason: reason})
 			continue
 		}
-		sectors = append(sectors, ps)
+		proofs = append(proofs, sp)
 	}
-	proofs, faults, err := post.Prove(ctx, t.Proof, ProofRandomness(t.Randomness), sectorsOf(sectors))
-	if err != nil {
-		return PoStOutput{}, err
-	}
-	for _, f := range faults {
-		out.Faults = append(out.Faults, PoStFault{Number: f.Number, Reason: f.Err.Error()})
-	}
+	var err error
 	if out.Proof, err = post.Marshal(proofs); err != nil {
 		return PoStOutput{}, err
 	}
 	return out, nil
+}
+
+// checkBatch checks the proof and the number of sectors of a PoSt or check
+// task.
+func checkBatch(p proof.PoStProof, sectors int) error {
+	if !p.Valid() {
+		return fmt.Errorf("%w: %w: %d", ErrTask, proof.ErrUnknownProof, p)
+	}
+	if sectors > post.MaxSectors {
+		return fmt.Errorf("%w: %d sectors, at most %d in one proof", ErrTask, sectors, post.MaxSectors)
+	}
+	return nil
+}
+
+// proveOne proves one sector, or says why it is faulty; the error is a
+// failure to prove at all.
+func proveOne(ctx context.Context, p proof.PoStProof, rnd [32]byte, s seal.Sector) (post.SectorProof, string, error) {
+	ps, err := openSector(p, s)
+	if err != nil {
+		return post.SectorProof{}, err.Error(), nil
+	}
+	defer ps.Close()
+	proofs, faults, err := post.Prove(ctx, p, rnd, []post.Sector{ps.Sector})
+	switch {
+	case err != nil:
+		return post.SectorProof{}, "", err
+	case len(faults) > 0:
+		return post.SectorProof{}, fmt.Sprintf("%v (replica %s, cache %s)", faults[0].Err, s.Sealed, s.Cache), nil
+	}
+	return proofs[0], "", nil
 }
 
 // openedSector is a sector opened for PoSt, with what closes its files.
@@ -149,37 +174,35 @@ func (s openedSector) Close() {
 	}
 }
 
-func sectorsOf(s []openedSector) []post.Sector {
-	out := make([]post.Sector, len(s))
-	for i := range s {
-		out[i] = s[i].Sector
-	}
-	return out
-}
-
-// openSector opens a sealed sector's tree_r_last, p_aux and replica.
+// openSector opens a sealed sector's replica, p_aux and tree_r_last. Its
+// errors say which file is missing or wrong.
 func openSector(p proof.PoStProof, s seal.Sector) (openedSector, error) {
 	want, _ := p.SectorSize()
 	if got, err := s.Proof.SectorSize(); err != nil || got != want {
 		return openedSector{}, fmt.Errorf("sector %d: seal proof %s does not match PoSt proof %s", s.Number, s.Proof, p)
 	}
+	f, err := os.Open(s.Sealed)
+	if err != nil {
+		return openedSector{}, fmt.Errorf("sector %d: replica: %w", s.Number, err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return openedSector{}, fmt.Errorf("sector %d: replica: %w", s.Number, err)
+	}
+	if fi.Size() != int64(want) {
+		f.Close()
+		return openedSector{}, fmt.Errorf("sector %d: %w: replica %s is %d bytes, want %d", s.Number, post.ErrFaulty, s.Sealed, fi.Size(), want)
+	}
 	commC, commRLast, err := seal.ReadPAux(s)
 	if err != nil {
-		return openedSector{}, fmt.Errorf("sector %d: %w", s.Number, err)
+		f.Close()
+		return openedSector{}, fmt.Errorf("sector %d: p_aux: %w", s.Number, err)
 	}
 	tree, closeTree, err := seal.OpenTreeRLast(s)
 	if err != nil {
-		return openedSector{}, fmt.Errorf("sector %d: %w", s.Number, err)
-	}
-	f, err := os.Open(s.Sealed)
-	if err != nil {
-		closeTree()
-		return openedSector{}, fmt.Errorf("sector %d: %w", s.Number, err)
-	}
-	if fi, err := f.Stat(); err != nil || fi.Size() != int64(want) {
 		f.Close()
-		closeTree()
-		return openedSector{}, fmt.Errorf("sector %d: replica %s is not %d bytes: %w", s.Number, s.Sealed, want, errors.Join(err, post.ErrFaulty))
+		return openedSector{}, fmt.Errorf("sector %d: tree_r_last in %s: %w", s.Number, s.Cache, err)
 	}
 	return openedSector{
 		Sector:  post.Sector{Number: s.Number, CommC: commC, CommRLast: commRLast, TreeRLast: tree, Sealed: f},

@@ -7,6 +7,7 @@ package stage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 
@@ -21,6 +22,13 @@ import (
 const (
 	AddPieces = "add_pieces"
 	TreeD     = "tree_d"
+)
+
+// Errors, checked with errors.Is.
+var (
+	// ErrTask means a task cannot be run as given (an unknown proof, too
+	// many sectors); running it again unchanged fails the same way.
+	ErrTask = errors.New("bad task")
 )
 
 // PieceFile is a piece whose unpadded data is in a file.
