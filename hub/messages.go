@@ -546,6 +546,11 @@ func (ms *Messenger) push(ctx context.Context, c cid.Cid, sm *ftypes.SignedMessa
 		// Already in the pool or already executed: follow finds out.
 		ms.h.log.Warn("push", "cid", c, "err", err)
 	}
+	return ms.markPushed(ctx, c, epoch)
+}
+
+// markPushed records a signed message pushed at epoch.
+func (ms *Messenger) markPushed(ctx context.Context, c cid.Cid, epoch int64) error {
 	_, err := ms.h.db.ExecContext(ctx, `UPDATE hub_messages SET state = $1, pushed_epoch = $2, updated_at = $3 WHERE cid = $4 AND state = $5`,
 		msgPushed, epoch, ms.h.now().UnixNano(), c.String(), msgSigned)
 	return err
@@ -935,7 +940,11 @@ func (ms *Messenger) drop(ctx context.Context, f *family, exec string) error {
 	}
 	ms.forget(f.id)
 	ms.forgetPushes(f)
-	ms.h.log.Warn("another message took the nonce of the hub's message: its sectors will be sent again", "kind", first.kind, "miner", first.miner,
+	what := "its sectors will be sent again"
+	if !sealingKind(first.kind) {
+		what = "its sender is told (a WindowPoSt or declaration is sent again while there is time)"
+	}
+	ms.h.log.Warn("another message took the nonce of the hub's message: "+what, "kind", first.kind, "miner", first.miner,
 		"family", f.id, "nonce", first.sm.Message.Nonce, "taken_by", exec, "sectors", first.sectors)
 	return nil
 }

@@ -105,8 +105,10 @@ type minerProving struct {
 	// partitions the chain has all proven, checkedOpen that of the last
 	// deadline checked and declared for: nothing is left to do for them.
 	provenOpen, checkedOpen int64
-	lastErr                 string
-	lastErrAt               time.Time
+	// warnedOpen is the last deadline warned about as left unproven.
+	warnedOpen int64
+	lastErr    string
+	lastErrAt  time.Time
 }
 
 // NewProving returns the scheduler for h's miners.
@@ -250,10 +252,8 @@ func (p *Proving) stepMiner(ctx context.Context, m Miner) (err error) {
 	if err != nil {
 		return fmt.Errorf("miner f0%d: proving deadline: %w", m.Actor, err)
 	}
+	// The open deadline's proof first: it is the one with a deadline.
 	var errs []error
-	if err := p.declare(ctx, m, maddr, head, *di); err != nil {
-		errs = append(errs, fmt.Errorf("miner f0%d: declarations: %w", m.Actor, err))
-	}
 	p.mu.Lock()
 	proven := st.provenOpen == di.Open
 	p.mu.Unlock()
@@ -261,6 +261,9 @@ func (p *Proving) stepMiner(ctx context.Context, m Miner) (err error) {
 		if err := p.prove(ctx, m, maddr, head, *di); err != nil {
 			errs = append(errs, fmt.Errorf("miner f0%d: deadline %d: %w", m.Actor, di.Index, err))
 		}
+	}
+	if err := p.declare(ctx, m, maddr, head, *di); err != nil {
+		errs = append(errs, fmt.Errorf("miner f0%d: declarations: %w", m.Actor, err))
 	}
 	if err := p.lifecycle(ctx, m, maddr, head, *di); err != nil {
 		errs = append(errs, fmt.Errorf("miner f0%d: sector lifecycle: %w", m.Actor, err))
@@ -302,9 +305,13 @@ func upcoming(di types.DeadlineInfo, k uint64) types.DeadlineInfo {
 // recoveries the hub declares at di's epoch: the first after the current
 // one whose fault cutoff is more than margin epochs away.
 func DeclarationTarget(di types.DeadlineInfo, margin int64) types.DeadlineInfo {
+	// Within the next period: deadline index k = n would name the
+	// current deadline again, which the chain resolves to its current
+	// occurrence.
+	n := max(di.WPoStPeriodDeadlines, 2)
 	for k := uint64(1); ; k++ {
 		t := upcoming(di, k)
-		if t.FaultCutoff-margin > di.CurrentEpoch || k > di.WPoStPeriodDeadlines {
+		if t.FaultCutoff-margin > di.CurrentEpoch || k >= n-1 {
 			return t
 		}
 	}
@@ -393,10 +400,8 @@ func (p *Proving) prove(ctx context.Context, m Miner, maddr address.Address, hea
 	if head.Height() <= di.Challenge {
 		return nil // the challenge is not drawn yet
 	}
-	if head.Height()+2 > di.Last() {
-		// A message pushed now is included at the next epoch at the
-		// earliest: too late for this window. (A hub back in its last
-		// epochs leaves the partitions to go faulty and recovers them.)
+	late := head.Height()+2 > di.Last()
+	if late && !p.warnOnce(m.Actor, di.Open) {
 		return nil
 	}
 	done, err := p.rows(ctx, m.Actor, di.Open)
@@ -453,6 +458,24 @@ func (p *Proving) prove(ctx context.Context, m Miner, maddr address.Address, hea
 		}
 		todo = append(todo, idx)
 	}
+	if late {
+		// A message pushed now is included at the next epoch at the
+		// earliest: too late for this window. The partitions not proven
+		// go faulty, and the next check of this deadline recovers them.
+		if len(todo) > 0 {
+			p.missed(m.Actor, di, fmt.Sprintf("partitions %s: the deadline closes before a WindowPoSt could land", joinNumbers(todo)))
+		}
+		return nil
+	}
+	var gaveUp []uint64
+	for i, part := range parts {
+		if idx := uint64(i); !part.LiveSectors.IsEmpty() && !posted.IsSet(idx) && !busy[idx] && attempts[idx] > p.o.PoStRetries {
+			gaveUp = append(gaveUp, idx)
+		}
+	}
+	if len(gaveUp) > 0 && p.warnOnce(m.Actor, di.Open) {
+		p.missed(m.Actor, di, fmt.Sprintf("partitions %s: their WindowPoSt failed %d times", joinNumbers(gaveUp), p.o.PoStRetries+1))
+	}
 	if allPosted {
 		// Every partition is proven on chain: nothing to look at again
 		// until the next deadline.
@@ -488,12 +511,14 @@ func (p *Proving) prove(ctx context.Context, m Miner, maddr address.Address, hea
 		return fmt.Errorf("chain commit randomness: %w", err)
 	}
 	// Partitions go together while the proof stays within what one
-	// proof holds.
+	// proof holds and, once a proof was too large for one message, in
+	// batches of at most half as many partitions as that one had.
 	var errs []error
+	maxParts := len(todo)
 	for len(todo) > 0 {
 		var batch []uint64
 		var count uint64
-		for len(todo) > 0 {
+		for len(todo) > 0 && len(batch) < maxParts {
 			n := parts[todo[0]].LiveSectors.Count()
 			if len(batch) > 0 && count+n > post.MaxSectors {
 				break
@@ -507,16 +532,41 @@ func (p *Proving) prove(ctx context.Context, m Miner, maddr address.Address, hea
 		if err := p.provePartitions(ctx, m, maddr, di, info, parts, batch, [32]byte(rnd), commitEpoch, commitRand, attempt); err != nil {
 			var tooBig errTooBig
 			if errors.As(err, &tooBig) && len(batch) > 1 {
-				// Too large for one message: each half in its own.
-				half := len(batch) / 2
-				todo = append(append(todo, batch[:half]...), batch[half:]...)
-				p.h.log.Info("WindowPoSt too large for one message: split", "miner", m.Actor, "partitions", joinNumbers(batch), "bytes", tooBig.size)
+				maxParts = len(batch) / 2
+				todo = append(batch, todo...)
+				p.h.log.Info("WindowPoSt too large for one message: split", "miner", m.Actor, "partitions", joinNumbers(batch),
+					"bytes", tooBig.size, "partitions per message", maxParts)
 				continue
 			}
 			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// warnOnce reports whether the deadline opening at open has not been
+// warned about yet for the miner, and marks it warned.
+func (p *Proving) warnOnce(miner uint64, open int64) bool {
+	st := p.state(miner)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if st.warnedOpen == open {
+		return false
+	}
+	st.warnedOpen = open
+	return true
+}
+
+// missed reports partitions of deadline di left unproven: a warning, the
+// miner's last error (`hub proving`) and a metric.
+func (p *Proving) missed(miner uint64, di types.DeadlineInfo, why string) {
+	msg := fmt.Sprintf("deadline %d (opened %d) not fully proven: %s", di.Index, di.Open, why)
+	p.h.log.Warn("WindowPoSt missed", "miner", miner, "deadline", di.Index, "open", di.Open, "why", why)
+	st := p.state(miner)
+	p.mu.Lock()
+	st.lastErr, st.lastErrAt = msg, p.h.now()
+	p.mu.Unlock()
+	p.o.Metrics.postMissed(miner)
 }
 
 // errTooBig is a WindowPoSt of several partitions too large for one
@@ -682,6 +732,20 @@ func (p *Proving) declare(ctx context.Context, m Miner, maddr address.Address, h
 		if len(rs) > 0 {
 			recoveries = append(recoveries, actors.FaultDeclaration{Deadline: t.Index, Partition: uint64(i), Sectors: bitfield.NewFromSet(rs)})
 			nRecov = append(nRecov, rs...)
+		}
+	}
+	// The check took time: a declaration that could no longer land
+	// before the cutoff is not sent (the proof at the deadline skips
+	// what is bad, and the next occurrence's check recovers the rest).
+	if len(faults)+len(recoveries) > 0 {
+		now, err := p.o.Chain.ChainHead(ctx)
+		if err != nil {
+			return err
+		}
+		if now.Height()+2 > t.FaultCutoff {
+			p.h.log.Warn("sector check done too late to declare before the fault cutoff", "miner", m.Actor, "deadline", t.Index,
+				"open", t.Open, "cutoff", t.FaultCutoff, "epoch", now.Height(), "faulty", joinNumbers(nFaults), "recovered", joinNumbers(nRecov))
+			faults, recoveries = nil, nil
 		}
 	}
 	var errs []error

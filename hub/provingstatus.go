@@ -45,7 +45,7 @@ func NewProvingMetrics(reg prometheus.Registerer) (*ProvingMetrics, error) {
 		lastPoSt: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "strata_hub_proving_last_post_open_epoch",
 			Help: "Opening epoch of the deadline of the miner's last WindowPoSt submission."}, miner),
 		posts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "strata_hub_window_posts_total",
-			Help: "WindowPoSt submissions, by result: sent, or error (not generated or not sent)."}, []string{"miner", "result"}),
+			Help: "WindowPoSt submissions, by result: sent; error (not generated or not sent); missed (a deadline left with partitions unproven)."}, []string{"miner", "result"}),
 		provenSecs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "strata_hub_window_post_sectors_total",
 			Help: "Sectors proven in WindowPoSt submissions."}, miner),
 		skippedSecs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "strata_hub_window_post_skipped_sectors_total",
@@ -100,6 +100,13 @@ func (m *ProvingMetrics) postFailed(miner uint64) {
 		return
 	}
 	m.posts.WithLabelValues(minerLabel(miner), "error").Inc()
+}
+
+func (m *ProvingMetrics) postMissed(miner uint64) {
+	if m == nil {
+		return
+	}
+	m.posts.WithLabelValues(minerLabel(miner), "missed").Inc()
 }
 
 func (m *ProvingMetrics) checked(miner uint64, sectors, faults int, took time.Duration) {

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/strata-sp/strata/internal/bytesize"
 	"github.com/strata-sp/strata/proof"
 	"github.com/strata-sp/strata/proof/seal"
 	"github.com/strata-sp/strata/rpc"
@@ -416,7 +417,7 @@ func (h *Hub) ReserveStore(ctx context.Context, worker string, id SectorID, cand
 		}
 		name, why := chooseStore(cands, specs, use, space, id.Miner, need)
 		if name == "" {
-			return rpc.Errorf(rpc.KindTransient, "no store can take sector %s (%s): %s", id, formatBytes(need), strings.Join(why, "; "))
+			return rpc.Errorf(rpc.KindTransient, "no store can take sector %s (%s): %s", id, bytesize.IEC(need), strings.Join(why, "; "))
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE hub_sectors SET store_choice = $1, updated_at = $2 WHERE miner = $3 AND number = $4`,
 			name, h.now().UnixNano(), int64(id.Miner), int64(id.Number)); err != nil {
@@ -461,7 +462,7 @@ func chooseStore(cands []string, specs []StoreSpec, use map[string]storeUse, spa
 		}
 		avail := available(s, use[name], sp)
 		if avail < need {
-			w := fmt.Sprintf("%s: full: need %s have %s", name, formatBytes(need), formatBytes(avail))
+			w := fmt.Sprintf("%s: full: need %s have %s", name, bytesize.IEC(need), bytesize.IEC(avail))
 			if sp.err != nil && s.Capacity == 0 {
 				w += fmt.Sprintf(" (the hub does not reach it and it has no capacity set: %v)", sp.err)
 			}
@@ -676,18 +677,4 @@ func mulSat(a, b uint64) uint64 {
 		return math.MaxUint64
 	}
 	return lo
-}
-
-// formatBytes formats n as "1.5 GiB".
-func formatBytes(n uint64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := uint64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"golang.org/x/term"
+
+	"github.com/strata-sp/strata/internal/bytesize"
 )
 
 // progressMin is the input size from which a progress bar is worth showing.
@@ -52,16 +54,5 @@ func newProgress(e *env, size int64) func(phase string, done, total int64) {
 	}
 }
 
-// bytesIEC formats n as "1.5 GiB".
-func bytesIEC(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}
+// bytesIEC formats n as "1.5 GiB" (0 for a negative n).
+func bytesIEC(n int64) string { return bytesize.IEC(uint64(max(n, 0))) }
