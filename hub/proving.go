@@ -442,7 +442,7 @@ func (p *Proving) prove(ctx context.Context, m Miner, maddr address.Address, hea
 	if err != nil {
 		return err
 	}
-	var todo []uint64
+	var due []uint64
 	allPosted := true
 	for i, part := range parts {
 		idx := uint64(i)
@@ -456,14 +456,14 @@ func (p *Proving) prove(ctx context.Context, m Miner, maddr address.Address, hea
 		if attempts[idx] > p.o.PoStRetries {
 			continue // given up for this deadline: the partition goes faulty
 		}
-		todo = append(todo, idx)
+		due = append(due, idx)
 	}
 	if late {
 		// A message pushed now is included at the next epoch at the
 		// earliest: too late for this window. The partitions not proven
 		// go faulty, and the next check of this deadline recovers them.
-		if len(todo) > 0 {
-			p.missed(m.Actor, di, fmt.Sprintf("partitions %s: the deadline closes before a WindowPoSt could land", joinNumbers(todo)))
+		if len(due) > 0 {
+			p.missed(m.Actor, di, fmt.Sprintf("partitions %s: the deadline closes before a WindowPoSt could land", joinNumbers(due)))
 		}
 		return nil
 	}
@@ -484,7 +484,7 @@ func (p *Proving) prove(ctx context.Context, m Miner, maddr address.Address, hea
 		st.provenOpen = di.Open
 		p.mu.Unlock()
 	}
-	if len(todo) == 0 {
+	if len(due) == 0 {
 		return nil
 	}
 	info, err := p.o.Chain.StateMinerInfo(ctx, maddr, head.Key())
@@ -514,16 +514,16 @@ func (p *Proving) prove(ctx context.Context, m Miner, maddr address.Address, hea
 	// proof holds and, once a proof was too large for one message, in
 	// batches of at most half as many partitions as that one had.
 	var errs []error
-	maxParts := len(todo)
-	for len(todo) > 0 {
+	maxParts := len(due)
+	for len(due) > 0 {
 		var batch []uint64
 		var count uint64
-		for len(todo) > 0 && len(batch) < maxParts {
-			n := parts[todo[0]].LiveSectors.Count()
+		for len(due) > 0 && len(batch) < maxParts {
+			n := parts[due[0]].LiveSectors.Count()
 			if len(batch) > 0 && count+n > post.MaxSectors {
 				break
 			}
-			batch, count, todo = append(batch, todo[0]), count+n, todo[1:]
+			batch, count, due = append(batch, due[0]), count+n, due[1:]
 		}
 		attempt := 0
 		for _, i := range batch {
@@ -533,7 +533,7 @@ func (p *Proving) prove(ctx context.Context, m Miner, maddr address.Address, hea
 			var tooBig errTooBig
 			if errors.As(err, &tooBig) && len(batch) > 1 {
 				maxParts = len(batch) / 2
-				todo = append(batch, todo...)
+				due = append(batch, due...)
 				p.h.log.Info("WindowPoSt too large for one message: split", "miner", m.Actor, "partitions", joinNumbers(batch),
 					"bytes", tooBig.size, "partitions per message", maxParts)
 				continue
