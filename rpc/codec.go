@@ -67,7 +67,8 @@ type item struct {
 // concerns the whole body and must be answered with a single error response
 // with a null id; otherwise each item is answered on its own.
 func decodeBody(body []byte, maxBatch int) (items []item, batch bool, err *Error) {
-	body = bytes.TrimSpace(body)
+	// Only JSON's own whitespace: a body led by \v or a Unicode space is not JSON.
+	body = bytes.Trim(body, " \t\r\n")
 	if len(body) == 0 {
 		return nil, false, protocolError(CodeInvalidRequest, KindInvalid, "empty request body")
 	}

@@ -115,7 +115,9 @@ func (b BitField) MarshalJSON() ([]byte, error) {
 // encoding/json convention (go-bitfield empties it instead). Errors wrap
 // ErrInvalid.
 func (b *BitField) UnmarshalJSON(p []byte) error {
-	if string(bytes.TrimSpace(p)) == "null" {
+	// JSON's whitespace is space, tab, CR and LF only: bytes.TrimSpace would
+	// also accept \v, \f and Unicode spaces around "null".
+	if string(bytes.Trim(p, " \t\r\n")) == "null" {
 		return nil
 	}
 	// An array of n elements has n-1 commas; counting them bounds the work
