@@ -90,6 +90,24 @@ func (i APIInfo) URL() (string, error) {
 	return scheme + "://" + net.JoinHostPort(host, port) + Path, nil
 }
 
+// WebSocketURL is URL with the scheme turned into its WebSocket one
+// (http to ws, https to wss): the endpoint for a client that keeps one
+// connection and multiplexes its calls on it, as Lotus's clients do for a
+// multiaddr.
+func (i APIInfo) WebSocketURL() (string, error) {
+	u, err := i.URL()
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case strings.HasPrefix(u, "http://"):
+		return "ws://" + strings.TrimPrefix(u, "http://"), nil
+	case strings.HasPrefix(u, "https://"):
+		return "wss://" + strings.TrimPrefix(u, "https://"), nil
+	}
+	return u, nil
+}
+
 // parseMultiaddr reads the subset of multiaddrs that name an HTTP endpoint:
 // /ip4|ip6|dns|dns4|dns6/HOST/tcp/PORT[/http|/https|/ws|/wss].
 func parseMultiaddr(ma string) (host, port, scheme string, err error) {

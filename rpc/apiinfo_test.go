@@ -49,6 +49,25 @@ func TestParseAPIInfo(t *testing.T) {
 	}
 }
 
+func TestAPIInfo_WebSocketURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"tok:/ip4/127.0.0.1/tcp/1234/http":   "ws://127.0.0.1:1234/rpc/v1",
+		"tok:/ip4/127.0.0.1/tcp/1234":        "ws://127.0.0.1:1234/rpc/v1",
+		"tok:/dns/hub.example/tcp/443/https": "wss://hub.example:443/rpc/v1",
+		"tok:/ip4/127.0.0.1/tcp/1234/ws":     "ws://127.0.0.1:1234/rpc/v1",
+		"tok:https://hub.example/rpc/v0":     "wss://hub.example/rpc/v0",
+		"tok:wss://hub.example:8443":         "wss://hub.example:8443/rpc/v1",
+	} {
+		info, err := rpc.ParseAPIInfo(in)
+		if err != nil {
+			t.Fatalf("ParseAPIInfo(%q): %v", in, err)
+		}
+		if got, err := info.WebSocketURL(); err != nil || got != want {
+			t.Errorf("WebSocketURL of %q = %q, %v; want %q", in, got, err, want)
+		}
+	}
+}
+
 func TestMultiaddr(t *testing.T) {
 	for _, tc := range []struct {
 		addr net.Addr

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -91,6 +92,11 @@ func DialAPIInfo(ctx context.Context, info APIInfo, namespace string, proxy any)
 
 func makeCall(t transport, name string, ft reflect.Type, ids *atomic.Int64) func([]reflect.Value) []reflect.Value {
 	hasResult := ft.NumOut() == 2
+	// The request is {"jsonrpc":"2.0","id":ID,"method":NAME,"params":P},
+	// built around the encoded params rather than encoded again (which
+	// would scan and copy them once more).
+	quoted, _ := json.Marshal(name) // a string always encodes
+	head := `{"jsonrpc":"2.0","method":` + string(quoted) + `,"id":`
 	return func(in []reflect.Value) []reflect.Value {
 		ctx, _ := in[0].Interface().(context.Context)
 		if ctx == nil {
@@ -108,15 +114,13 @@ func makeCall(t transport, name string, ft reflect.Type, ids *atomic.Int64) func
 			}
 			return []reflect.Value{ev}
 		}
-		id := fmt.Sprint(ids.Add(1))
+		id := strconv.FormatInt(ids.Add(1), 10)
 		rawParams, err := json.Marshal(params)
 		if err != nil {
 			return fail(&Error{Kind: KindInvalid, Message: fmt.Sprintf("%s: encode params: %v", name, err), cause: err})
 		}
-		body, err := json.Marshal(request{JSONRPC: "2.0", ID: json.RawMessage(id), Method: name, Params: rawParams})
-		if err != nil {
-			return fail(&Error{Kind: KindInvalid, Message: fmt.Sprintf("%s: encode request: %v", name, err), cause: err})
-		}
+		body := make([]byte, 0, len(head)+len(id)+len(`,"params":}`)+len(rawParams))
+		body = append(append(append(append(append(body, head...), id...), `,"params":`...), rawParams...), '}')
 		if hasResult && ft.Out(0).Kind() == reflect.Chan {
 			sub, ok := t.(subscriber)
 			if !ok {
@@ -278,12 +282,15 @@ type wsMessage struct {
 // and ends every subscription, so that the next call redials.
 func (w *wsTransport) readLoop(c *websocket.Conn) {
 	for {
-		_, data, err := c.Read(context.Background())
+		// Read from a pooled buffer: json.Unmarshal copies what msg keeps.
+		_, data, buf, err := readMessage(c)
 		if err != nil {
 			break
 		}
 		var msg wsMessage
-		if json.Unmarshal(data, &msg) != nil {
+		err = json.Unmarshal(data, &msg)
+		releaseBody(buf)
+		if err != nil {
 			continue // not for us
 		}
 		if msg.Method != "" {

@@ -199,14 +199,17 @@ var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // maxPooledBody bounds the buffers kept in bodies.
 const maxPooledBody = 64 << 10
 
+// releaseBody returns buf to bodies, unless it grew too large to keep.
+func releaseBody(buf *bytes.Buffer) {
+	if buf != nil && buf.Cap() <= maxPooledBody {
+		buf.Reset()
+		bodies.Put(buf)
+	}
+}
+
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request, claims Claims) {
 	buf := bodies.Get().(*bytes.Buffer)
-	defer func() {
-		if buf.Cap() <= maxPooledBody {
-			buf.Reset()
-			bodies.Put(buf)
-		}
-	}()
+	defer releaseBody(buf)
 	if n := r.ContentLength; n > 0 && n <= s.limits.MaxBodyBytes {
 		buf.Grow(int(n) + bytes.MinRead) // ReadFrom wants MinRead spare
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -244,5 +245,47 @@ func TestSubscription_WireFormat(t *testing.T) {
 		if string(gb) != string(eb) {
 			t.Errorf("frame %d = %s, want %s", i, frames[i], want[i])
 		}
+	}
+}
+
+// TestWS_MessageLimits: a message over MaxBodyBytes closes the connection
+// with 1009 (message too big); messages of varied sizes on one connection,
+// read into reused buffers, each get their own answer.
+func TestWS_MessageLimits(t *testing.T) {
+	f := newFixture(t, rpc.Limits{MaxBodyBytes: 4 << 10})
+	ctx := context.Background()
+	u := "ws" + strings.TrimPrefix(f.http.URL, "http") + rpc.Path + "?token=" + f.read
+	c, _, err := websocket.Dial(ctx, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	for i, n := range []int{3000, 10, 2000, 0, 3500, 1} {
+		s := strings.Repeat(string(rune('a'+i)), n)
+		req := fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"Test.Echo","params":[%q]}`, i, s)
+		if err := c.Write(ctx, websocket.MessageText, []byte(req)); err != nil {
+			t.Fatal(err)
+		}
+		_, b, err := c.Read(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r struct {
+			ID     int
+			Result string
+		}
+		if err := json.Unmarshal(b, &r); err != nil || r.ID != i || r.Result != s {
+			t.Fatalf("answer %d: id %d, %d bytes, %v", i, r.ID, len(r.Result), err)
+		}
+	}
+	big := `{"jsonrpc":"2.0","id":1,"method":"Test.Echo","params":["` + strings.Repeat("x", 5<<10) + `"]}`
+	if err := c.Write(ctx, websocket.MessageText, []byte(big)); err != nil {
+		t.Fatal(err)
+	}
+	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	_, _, err = c.Read(rctx)
+	if got := websocket.CloseStatus(err); got != websocket.StatusMessageTooBig {
+		t.Fatalf("after an oversized message: %v (close status %d), want %d", err, got, websocket.StatusMessageTooBig)
 	}
 }

@@ -67,7 +67,10 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, claims Claims) 
 	}
 	sem := make(chan struct{}, s.limits.MaxInFlight)
 	for {
-		typ, msg, err := c.Read(ctx)
+		// The read needs no context: ctx ends only in conn.close, which
+		// closes the connection and so ends the read (a context would
+		// cost a callback registration per message).
+		typ, msg, buf, err := readMessage(c)
 		if err != nil {
 			if errors.As(err, new(websocket.CloseError)) || ctx.Err() != nil {
 				return
@@ -78,6 +81,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, claims Claims) 
 			return
 		}
 		if typ != websocket.MessageText {
+			releaseBody(buf)
 			_ = c.Close(websocket.StatusUnsupportedData, "send JSON-RPC as text messages")
 			return
 		}
@@ -88,16 +92,19 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, claims Claims) 
 		}
 		s.mu.Unlock()
 		if draining {
+			releaseBody(buf)
 			return
 		}
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
+			releaseBody(buf)
 			s.calls.Done()
 			return
 		}
 		go func() {
-			defer func() { <-sem; s.calls.Done() }()
+			// The decoded request holds copies of what it needs from msg.
+			defer func() { releaseBody(buf); <-sem; s.calls.Done() }()
 			out, starts, ok := s.dispatch(ctx, claims, msg, sess)
 			if ok {
 				if err := sess.write(out); err != nil {
@@ -111,6 +118,22 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, claims Claims) 
 			}
 		}()
 	}
+}
+
+// readMessage reads the next message into a buffer from bodies (see
+// releaseBody), within the connection's read limit.
+func readMessage(c *websocket.Conn) (websocket.MessageType, []byte, *bytes.Buffer, error) {
+	typ, r, err := c.Reader(context.Background())
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	buf := bodies.Get().(*bytes.Buffer)
+	buf.Reset()
+	if _, err := buf.ReadFrom(r); err != nil {
+		releaseBody(buf)
+		return 0, nil, nil, err
+	}
+	return typ, buf.Bytes(), buf, nil
 }
 
 // The notifications of Lotus's go-jsonrpc for channels and cancellation, so

@@ -95,7 +95,8 @@ func (benchTickets) Ticket(context.Context, uint64) (hub.Ticket, error) {
 // runBenchHub measures the hub's Sealer API the way a large cluster uses
 // it: a hub holding --sectors sectors (allocated through the hub before
 // the clock starts) answers --workers simulated workers with --threads
-// sealing threads each, over JSON-RPC on loopback, served as `strata hub
+// sealing threads each, over JSON-RPC on loopback (a WebSocket per worker,
+// as `strata worker` calls, or with --http a POST per call), served as `strata hub
 // run` serves it (metrics included). Each thread holds a sector and makes
 // the calls a sealing thread makes while it works: state reports, and every
 // fourth call a pre-commit poll; every --cycle calls it ends its sector
@@ -117,7 +118,7 @@ func runBenchHub(ctx context.Context, e *env, args []string) error {
 	pgURL := fs.String("postgres", "", "a PostgreSQL URL to use instead of SQLite (an empty database)")
 	rate := fs.Float64("rate", 5000, "calls per second offered by all threads together, each on its own schedule (0: every thread calls back to back, for the most the hub can answer); pings come on top")
 	cycle := fs.Int("cycle", 100, "calls a thread makes per sector before it moves to a new one (0: never)")
-	ws := fs.Bool("ws", false, "workers call over one WebSocket each (hub API info ending in /ws) rather than HTTP POSTs (the default)")
+	posts := fs.Bool("http", false, "workers call with one HTTP POST per call rather than over one WebSocket each (as `strata worker` does)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	timeline := fs.Bool("timeline", false, "print each second's latencies to stderr")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the calling phase to this file")
@@ -239,9 +240,9 @@ func runBenchHub(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	url := "http://" + ln.Addr().String() + rpc.Path
-	if *ws {
-		url = "ws://" + ln.Addr().String() + rpc.Path
+	url := "ws://" + ln.Addr().String() + rpc.Path
+	if *posts {
+		url = "http://" + ln.Addr().String() + rpc.Path
 	}
 
 	fmt.Fprintf(e.stderr, "bench hub: %d workers × %d threads calling for %s after a warm-up of %s...\n", *workers, *threads, *dur, *warmup)
@@ -395,10 +396,10 @@ func runBenchHub(ctx context.Context, e *env, args []string) error {
 	// The rate counts the calls due in the measured phase, over the time
 	// from its start until the last of them was answered.
 	el := last - *warmup
-	r := benchHubResult{OfferedRate: *rate, Store: name, Transport: "http", Workers: *workers, Threads: *threads, Sectors: *sectors, SetupSeconds: setupTime.Seconds(),
+	r := benchHubResult{OfferedRate: *rate, Store: name, Workers: *workers, Threads: *threads, Sectors: *sectors, SetupSeconds: setupTime.Seconds(), Transport: "ws",
 		Seconds: el.Seconds(), Retries: retries, ByCall: map[string]benchCallStats{}, WarmupSeconds: warmup.Seconds(), Warmup: benchStats(warm)}
-	if *ws {
-		r.Transport = "ws"
+	if *posts {
+		r.Transport = "http"
 	}
 	total := benchStats(all)
 	r.Calls, r.Errors, r.P50, r.P99, r.Max = total.Calls, total.Errors, total.P50, total.P99, total.Max
