@@ -92,7 +92,7 @@ func DialAPIInfo(ctx context.Context, info APIInfo, namespace string, proxy any)
 
 func makeCall(t transport, name string, ft reflect.Type, ids *atomic.Int64) func([]reflect.Value) []reflect.Value {
 	hasResult := ft.NumOut() == 2
-	// The request is {"jsonrpc":"2.0","id":ID,"method":NAME,"params":P},
+	// The request is {"jsonrpc":"2.0","method":NAME,"id":ID,"params":P},
 	// built around the encoded params rather than encoded again (which
 	// would scan and copy them once more).
 	quoted, _ := json.Marshal(name) // a string always encodes
