@@ -216,13 +216,13 @@ func (h *Hub) AddMiner(ctx context.Context, m Miner) error {
 	}
 	err := h.db.TxWith(ctx, store.TxOptions{Serializable: true}, func(tx *sql.Tx) error {
 		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM hub_miners WHERE actor = $1`, int64(m.Actor)).Scan(&n); err != nil {
+		if err := h.db.QueryRow(ctx, tx, `SELECT COUNT(*) FROM hub_miners WHERE actor = $1`, int64(m.Actor)).Scan(&n); err != nil {
 			return err
 		}
 		if n > 0 {
 			return rpc.Errorf(rpc.KindConflict, "miner f0%d is already on this hub", m.Actor)
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO hub_miners (actor, proof_type, worker_addr, control_addrs, wallet_api, min_number, max_number, next_number)
+		_, err := h.db.Exec(ctx, tx, `INSERT INTO hub_miners (actor, proof_type, worker_addr, control_addrs, wallet_api, min_number, max_number, next_number)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $6)`,
 			int64(m.Actor), int64(m.ProofType), m.Worker.String(), strings.Join(ctl, ","), m.WalletAPI, int64(m.MinNumber), int64(m.MaxNumber))
 		return err
@@ -311,16 +311,16 @@ func (h *Hub) AllocateSector(ctx context.Context, spec AllocateSectorSpec) (*All
 			out = s
 			return err
 		}
-		miners, err := eligibleMiners(ctx, tx, spec)
+		miners, err := h.eligibleMiners(ctx, tx, spec)
 		if err != nil || len(miners) == 0 {
 			return err
 		}
 		m := miners[0]
-		if _, err := tx.ExecContext(ctx, `UPDATE hub_miners SET next_number = next_number + 1, last_alloc = $1 WHERE actor = $2`,
+		if _, err := h.db.Exec(ctx, tx, `UPDATE hub_miners SET next_number = next_number + 1, last_alloc = $1 WHERE actor = $2`,
 			now.UnixNano(), int64(m.actor)); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO hub_sectors (miner, number, proof_type, state, worker, lease_until, created_at, updated_at)
+		if _, err := h.db.Exec(ctx, tx, `INSERT INTO hub_sectors (miner, number, proof_type, state, worker, lease_until, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`,
 			int64(m.actor), int64(m.next), int64(m.proof), string(StateAllocated), spec.Worker, until.UnixNano(), now.UnixNano()); err != nil {
 			return err
@@ -342,8 +342,8 @@ type eligible struct {
 	proof       proof.SealProof
 }
 
-func eligibleMiners(ctx context.Context, tx *sql.Tx, spec AllocateSectorSpec) ([]eligible, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT actor, proof_type, next_number FROM hub_miners
+func (h *Hub) eligibleMiners(ctx context.Context, tx *sql.Tx, spec AllocateSectorSpec) ([]eligible, error) {
+	rows, err := h.db.Query(ctx, tx, `SELECT actor, proof_type, next_number FROM hub_miners
 		WHERE enabled AND next_number <= max_number ORDER BY last_alloc, actor`)
 	if err != nil {
 		return nil, err
@@ -370,7 +370,7 @@ func allowed(spec AllocateSectorSpec, miner uint64, p proof.SealProof) bool {
 
 // takeOver gives the worker the oldest lapsed sector it may seal.
 func (h *Hub) takeOver(ctx context.Context, tx *sql.Tx, spec AllocateSectorSpec, now, until time.Time) (*AllocatedSector, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT miner, number, proof_type, state, worker, location FROM hub_sectors
+	rows, err := h.db.Query(ctx, tx, `SELECT miner, number, proof_type, state, worker, location FROM hub_sectors
 		WHERE lease_until < $3 AND state NOT IN ($1, $2) ORDER BY lease_until, miner, number LIMIT 1000`,
 		string(StateFinalized), string(StateAborted), now.UnixNano())
 	if err != nil {
@@ -400,14 +400,14 @@ func (h *Hub) takeOver(ctx context.Context, tx *sql.Tx, spec AllocateSectorSpec,
 	if found.State == StatePersisted {
 		// Its persisted copy may be proven as it is: say what the new
 		// worker needs for that.
-		r, err := getSector(ctx, tx, found.ID)
+		r, err := h.getSector(ctx, tx, found.ID)
 		if err != nil {
 			return nil, err
 		}
 		found.Ticket = &Ticket{Ticket: r.ticket, Epoch: r.ticketEp}
 		found.CommR, found.CommD, found.PersistedTo = r.commR, r.commD, r.persist
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE hub_sectors SET worker = $1, lease_until = $2, takeovers = takeovers + 1, updated_at = $3
+	if _, err := h.db.Exec(ctx, tx, `UPDATE hub_sectors SET worker = $1, lease_until = $2, takeovers = takeovers + 1, updated_at = $3
 		WHERE miner = $4 AND number = $5`, spec.Worker, until.UnixNano(), now.UnixNano(), int64(found.ID.Miner), int64(found.ID.Number)); err != nil {
 		return nil, err
 	}
@@ -444,8 +444,8 @@ func scanSectorRow(row *sql.Row) (*sectorRow, error) {
 	return &r, err
 }
 
-func getSector(ctx context.Context, tx *sql.Tx, id SectorID) (*sectorRow, error) {
-	r, err := scanSectorRow(tx.QueryRowContext(ctx, `SELECT `+sectorRowCols+` FROM hub_sectors WHERE miner = $1 AND number = $2`,
+func (h *Hub) getSector(ctx context.Context, tx *sql.Tx, id SectorID) (*sectorRow, error) {
+	r, err := scanSectorRow(h.db.QueryRow(ctx, tx, `SELECT `+sectorRowCols+` FROM hub_sectors WHERE miner = $1 AND number = $2`,
 		int64(id.Miner), int64(id.Number)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, rpc.Errorf(rpc.KindNotFound, "sector %s is not on this hub", id)
@@ -473,7 +473,7 @@ func (h *Hub) owned(ctx context.Context, tx *sql.Tx, id SectorID, worker string)
 		return r, err
 	}
 	// Another worker's, finalized, aborted or unknown: say which.
-	r, err = getSector(ctx, tx, id)
+	r, err = h.getSector(ctx, tx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -484,7 +484,7 @@ func (h *Hub) owned(ctx context.Context, tx *sql.Tx, id SectorID, worker string)
 		return r, nil
 	}
 	// Not reached in one transaction, which sees the row the UPDATE saw.
-	if _, err := tx.ExecContext(ctx, `UPDATE hub_sectors SET lease_until = $1, updated_at = $2 WHERE miner = $3 AND number = $4`,
+	if _, err := h.db.Exec(ctx, tx, `UPDATE hub_sectors SET lease_until = $1, updated_at = $2 WHERE miner = $3 AND number = $4`,
 		now.Add(h.lease).UnixNano(), now.UnixNano(), int64(id.Miner), int64(id.Number)); err != nil {
 		return nil, err
 	}
@@ -518,7 +518,7 @@ func (h *Hub) AssignTicket(ctx context.Context, worker string, id SectorID) (Tic
 	}
 	err = h.tx(ctx, func(tx *sql.Tx) error {
 		// Another call may have drawn one meanwhile: the first stored wins.
-		r, err := getSector(ctx, tx, id)
+		r, err := h.getSector(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -527,7 +527,7 @@ func (h *Hub) AssignTicket(ctx context.Context, worker string, id SectorID) (Tic
 			return nil
 		}
 		t = drawn
-		_, err = tx.ExecContext(ctx, `UPDATE hub_sectors SET ticket = $1, ticket_epoch = $2, updated_at = $3 WHERE miner = $4 AND number = $5`,
+		_, err = h.db.Exec(ctx, tx, `UPDATE hub_sectors SET ticket = $1, ticket_epoch = $2, updated_at = $3 WHERE miner = $4 AND number = $5`,
 			drawn.Ticket, drawn.Epoch, h.now().UnixNano(), int64(id.Miner), int64(id.Number))
 		return err
 	})
@@ -570,7 +570,7 @@ func (h *Hub) SubmitPreCommit(ctx context.Context, worker string, id SectorID, i
 			resp = SubmitResp{Res: Rejected, Desc: why}
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE hub_sectors SET comm_r = $1, comm_d = $2, state = $3, precommit_state = $4, updated_at = $5
+		_, err = h.db.Exec(ctx, tx, `UPDATE hub_sectors SET comm_r = $1, comm_d = $2, state = $3, precommit_state = $4, updated_at = $5
 			WHERE miner = $6 AND number = $7`, info.CommR[:], info.CommD[:], string(StatePreCommitSubmitted), string(OnChainPending),
 			h.now().UnixNano(), int64(id.Miner), int64(id.Number))
 		resp = SubmitResp{Res: Accepted}
@@ -623,7 +623,7 @@ func (h *Hub) SubmitPersisted(ctx context.Context, worker string, id SectorID, s
 		if err != nil {
 			return err
 		}
-		choice, err := storeChoice(ctx, tx, id)
+		choice, err := h.storeChoice(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -641,7 +641,7 @@ func (h *Hub) SubmitPersisted(ctx context.Context, worker string, id SectorID, s
 		case missing != "":
 			resp = SubmitResp{Res: FilesMissed, Desc: missing}
 		default:
-			_, err = tx.ExecContext(ctx, `UPDATE hub_sectors SET persist_store = $1, store_choice = $1, state = $2, updated_at = $3 WHERE miner = $4 AND number = $5`,
+			_, err = h.db.Exec(ctx, tx, `UPDATE hub_sectors SET persist_store = $1, store_choice = $1, state = $2, updated_at = $3 WHERE miner = $4 AND number = $5`,
 				storeName, string(StatePersisted), h.now().UnixNano(), int64(id.Miner), int64(id.Number))
 			resp = SubmitResp{Res: Accepted}
 		}
@@ -1062,7 +1062,7 @@ func (h *Hub) ReportFinalized(ctx context.Context, worker string, id SectorID) e
 		default:
 			return rpc.Errorf(rpc.KindConflict, "sector %s is %s, not proven on chain", id, r.state)
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE hub_sectors SET state = $1, lease_until = $2, updated_at = $3 WHERE miner = $4 AND number = $5`,
+		_, err = h.db.Exec(ctx, tx, `UPDATE hub_sectors SET state = $1, lease_until = $2, updated_at = $3 WHERE miner = $4 AND number = $5`,
 			string(StateFinalized), int64(noLease), h.now().UnixNano(), int64(id.Miner), int64(id.Number))
 		return err
 	})
@@ -1093,11 +1093,11 @@ func (h *Hub) ReportAborted(ctx context.Context, worker string, id SectorID, rea
 // waiting list.
 func (h *Hub) abortSector(ctx context.Context, tx *sql.Tx, id SectorID, reason string) error {
 	now := h.now().UnixNano()
-	if _, err := tx.ExecContext(ctx, `UPDATE hub_sectors SET state = $1, abort_reason = $2, lease_until = $3, updated_at = $4 WHERE miner = $5 AND number = $6`,
+	if _, err := h.db.Exec(ctx, tx, `UPDATE hub_sectors SET state = $1, abort_reason = $2, lease_until = $3, updated_at = $4 WHERE miner = $5 AND number = $6`,
 		string(StateAborted), reason, int64(noLease), now, int64(id.Miner), int64(id.Number)); err != nil {
 		return err
 	}
-	return releasePieces(ctx, tx, id, now)
+	return h.releasePieces(ctx, tx, id, now)
 }
 
 // Ping records a worker's heartbeat and renews the leases of all its

@@ -137,7 +137,7 @@ func (h *Hub) AbortSector(ctx context.Context, id SectorID, reason string) error
 		return rpc.Errorf(rpc.KindInvalid, "abort: the reason is %d bytes long, the limit is %d", len(reason), maxFailureLen)
 	}
 	err := h.tx(ctx, func(tx *sql.Tx) error {
-		r, err := getSector(ctx, tx, id)
+		r, err := h.getSector(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -164,7 +164,7 @@ func (h *Hub) ResumeSector(ctx context.Context, id SectorID) (string, error) {
 	var did []string
 	err := h.tx(ctx, func(tx *sql.Tx) error {
 		did = nil
-		r, err := getSector(ctx, tx, id)
+		r, err := h.getSector(ctx, tx, id)
 		if err != nil {
 			return err
 		}

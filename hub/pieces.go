@@ -117,7 +117,7 @@ func (h *Hub) AddPiece(ctx context.Context, spec PieceSpec) (Piece, error) {
 	err = h.tx(ctx, func(tx *sql.Tx) error {
 		if p.Miner != 0 {
 			var pt int64
-			err := tx.QueryRowContext(ctx, `SELECT proof_type FROM hub_miners WHERE actor = $1`, int64(p.Miner)).Scan(&pt)
+			err := h.db.QueryRow(ctx, tx, `SELECT proof_type FROM hub_miners WHERE actor = $1`, int64(p.Miner)).Scan(&pt)
 			if errors.Is(err, sql.ErrNoRows) {
 				return rpc.Errorf(rpc.KindNotFound, "miner f0%d is not on this hub", p.Miner)
 			} else if err != nil {
@@ -131,7 +131,7 @@ func (h *Hub) AddPiece(ctx context.Context, spec PieceSpec) (Piece, error) {
 				return rpc.Errorf(rpc.KindInvalid, "a piece of %d bytes does not fit miner f0%d's %d-byte sectors", p.Size, p.Miner, size)
 			}
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO hub_pieces (id, cid, size, payload_size, miner, source, state, created_at, updated_at)
+		_, err := h.db.Exec(ctx, tx, `INSERT INTO hub_pieces (id, cid, size, payload_size, miner, source, state, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`, p.ID, p.CID.String(), int64(p.Size), int64(p.PayloadSize), int64(p.Miner),
 			p.Source, string(PieceWaiting), p.AddedAt.UnixNano())
 		return err
@@ -218,7 +218,7 @@ func (h *Hub) AcquireDeals(ctx context.Context, worker string, id SectorID) ([]D
 		if err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT id, cid, size, payload_size, source FROM hub_pieces
+		rows, err := h.db.Query(ctx, tx, `SELECT id, cid, size, payload_size, source FROM hub_pieces
 			WHERE state = $1 AND (miner = 0 OR miner = $2) AND size <= $3 ORDER BY created_at, id LIMIT 1024`,
 			string(PieceWaiting), int64(id.Miner), int64(size))
 		if err != nil {
@@ -247,12 +247,12 @@ func (h *Hub) AcquireDeals(ctx context.Context, worker string, id SectorID) ([]D
 		}
 		now := h.now().UnixNano()
 		for i, d := range out {
-			if _, err := tx.ExecContext(ctx, `UPDATE hub_pieces SET state = $1, sector_miner = $2, sector_number = $3, position = $4, updated_at = $5 WHERE id = $6`,
+			if _, err := h.db.Exec(ctx, tx, `UPDATE hub_pieces SET state = $1, sector_miner = $2, sector_number = $3, position = $4, updated_at = $5 WHERE id = $6`,
 				string(PieceAssigned), int64(id.Miner), int64(id.Number), i, now, d.PieceID); err != nil {
 				return err
 			}
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE hub_sectors SET deals_acquired = TRUE WHERE miner = $1 AND number = $2`, int64(id.Miner), int64(id.Number))
+		_, err = h.db.Exec(ctx, tx, `UPDATE hub_sectors SET deals_acquired = TRUE WHERE miner = $1 AND number = $2`, int64(id.Miner), int64(id.Number))
 		return err
 	})
 	if err != nil {
@@ -319,7 +319,7 @@ func UnsealedCID(p proof.SealProof, deals []Deal) (cid.Cid, error) {
 // for rejecting it.
 func (h *Hub) checkCommD(ctx context.Context, tx *sql.Tx, id SectorID, r *sectorRow, commD [32]byte) (string, error) {
 	if !r.dealsAcquired {
-		if _, err := tx.ExecContext(ctx, `UPDATE hub_sectors SET deals_acquired = TRUE WHERE miner = $1 AND number = $2`, int64(id.Miner), int64(id.Number)); err != nil {
+		if _, err := h.db.Exec(ctx, tx, `UPDATE hub_sectors SET deals_acquired = TRUE WHERE miner = $1 AND number = $2`, int64(id.Miner), int64(id.Number)); err != nil {
 			return "", err
 		}
 	}
@@ -338,8 +338,8 @@ func (h *Hub) checkCommD(ctx context.Context, tx *sql.Tx, id SectorID, r *sector
 }
 
 // releasePieces returns an aborted sector's pieces to the waiting list.
-func releasePieces(ctx context.Context, tx *sql.Tx, id SectorID, now int64) error {
-	_, err := tx.ExecContext(ctx, `UPDATE hub_pieces SET state = $1, sector_miner = 0, sector_number = -1, position = 0, updated_at = $2
+func (h *Hub) releasePieces(ctx context.Context, tx *sql.Tx, id SectorID, now int64) error {
+	_, err := h.db.Exec(ctx, tx, `UPDATE hub_pieces SET state = $1, sector_miner = 0, sector_number = -1, position = 0, updated_at = $2
 		WHERE sector_miner = $3 AND sector_number = $4 AND state = $5`,
 		string(PieceWaiting), now, int64(id.Miner), int64(id.Number), string(PieceAssigned))
 	return err

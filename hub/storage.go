@@ -210,7 +210,7 @@ func (h *Hub) AttachStore(ctx context.Context, spec StoreSpec) error {
 	}
 	now := h.now().UnixNano()
 	err := h.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO hub_stores (name, path, weight, capacity, read_only, allow_miners, deny_miners, created_at, updated_at)
+		_, err := h.db.Exec(ctx, tx, `INSERT INTO hub_stores (name, path, weight, capacity, read_only, allow_miners, deny_miners, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
 			ON CONFLICT (name) DO UPDATE SET path = excluded.path, weight = excluded.weight, capacity = excluded.capacity,
 				read_only = excluded.read_only, allow_miners = excluded.allow_miners, deny_miners = excluded.deny_miners, updated_at = excluded.updated_at`,
@@ -241,20 +241,20 @@ func (h *Hub) DetachStore(ctx context.Context, name string, force bool) error {
 	var held int64
 	err := h.tx(ctx, func(tx *sql.Tx) error {
 		var n int64
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM hub_stores WHERE name = $1`, name).Scan(&n); err != nil {
+		if err := h.db.QueryRow(ctx, tx, `SELECT COUNT(*) FROM hub_stores WHERE name = $1`, name).Scan(&n); err != nil {
 			return err
 		}
 		if n == 0 {
 			return rpc.Errorf(rpc.KindNotFound, "store %q is not attached to this hub", name)
 		}
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM hub_sectors WHERE (persist_store = $1 OR store_choice = $1) AND state <> $2 AND life <> $3`,
+		if err := h.db.QueryRow(ctx, tx, `SELECT COUNT(*) FROM hub_sectors WHERE (persist_store = $1 OR store_choice = $1) AND state <> $2 AND life <> $3`,
 			name, string(StateAborted), string(LifeRemoved)).Scan(&held); err != nil {
 			return err
 		}
 		if held > 0 && !force {
 			return rpc.Errorf(rpc.KindConflict, "store %q holds %d sectors that are not aborted (persisted to it or reserved in it); it stays attached (force detaches it anyway)", name, held)
 		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM hub_stores WHERE name = $1`, name)
+		_, err := h.db.Exec(ctx, tx, `DELETE FROM hub_stores WHERE name = $1`, name)
 		return err
 	})
 	if err != nil {
@@ -394,7 +394,7 @@ func (h *Hub) ReserveStore(ctx context.Context, worker string, id SectorID, cand
 		case r.state != StatePreCommitLanded:
 			return rpc.Errorf(rpc.KindTransient, "sector %s is %s; a store is reserved once its pre-commit lands", id, r.state)
 		}
-		prev, err := storeChoice(ctx, tx, id)
+		prev, err := h.storeChoice(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -419,7 +419,7 @@ func (h *Hub) ReserveStore(ctx context.Context, worker string, id SectorID, cand
 		if name == "" {
 			return rpc.Errorf(rpc.KindTransient, "no store can take sector %s (%s): %s", id, bytesize.IEC(need), strings.Join(why, "; "))
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE hub_sectors SET store_choice = $1, updated_at = $2 WHERE miner = $3 AND number = $4`,
+		if _, err := h.db.Exec(ctx, tx, `UPDATE hub_sectors SET store_choice = $1, updated_at = $2 WHERE miner = $3 AND number = $4`,
 			name, h.now().UnixNano(), int64(id.Miner), int64(id.Number)); err != nil {
 			return err
 		}
@@ -556,9 +556,9 @@ func (h *Hub) readStores(ctx context.Context, tx *sql.Tx) ([]StoreSpec, error) {
 }
 
 // storeChoice reads the store reserved for the sector.
-func storeChoice(ctx context.Context, tx *sql.Tx, id SectorID) (string, error) {
+func (h *Hub) storeChoice(ctx context.Context, tx *sql.Tx, id SectorID) (string, error) {
 	var c string
-	err := tx.QueryRowContext(ctx, `SELECT store_choice FROM hub_sectors WHERE miner = $1 AND number = $2`, int64(id.Miner), int64(id.Number)).Scan(&c)
+	err := h.db.QueryRow(ctx, tx, `SELECT store_choice FROM hub_sectors WHERE miner = $1 AND number = $2`, int64(id.Miner), int64(id.Number)).Scan(&c)
 	return c, err
 }
 

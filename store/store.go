@@ -188,6 +188,21 @@ func (d *DB) Close() error {
 // them in one transaction rather than running them side by side.
 func (d *DB) SingleWriter() bool { return d.wmu != nil }
 
+// detach returns the context a statement runs under. On an engine that
+// runs in process (SQLite) that is ctx without its cancellation: a
+// statement there is bounded by the busy timeout and takes microseconds to
+// milliseconds, while a cancellable context costs two goroutines per
+// statement (database/sql's watch of the rows and the driver's, which
+// would interrupt it), a large share of a small query's cost. A statement
+// whose context has already ended still fails at once. On PostgreSQL the
+// cancellation is kept: it stops a query on the server.
+func (d *DB) detach(ctx context.Context) context.Context {
+	if d.wmu == nil || ctx.Done() == nil || ctx.Err() != nil {
+		return ctx
+	}
+	return context.WithoutCancel(ctx)
+}
+
 // stmt returns q prepared, or nil when the engine does not gain from it or
 // preparing failed (the caller then runs q unprepared, which reports the
 // error, if any, where it belongs).
@@ -218,6 +233,7 @@ func (d *DB) stmt(ctx context.Context, q string) *sql.Stmt {
 // parse every statement anew (see StatementCache) the statement is prepared
 // once per connection and kept, so q should be a constant text.
 func (d *DB) Exec(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {
+	ctx = d.detach(ctx)
 	if tx == nil {
 		if d.wmu != nil {
 			d.wmu.Lock()
@@ -237,6 +253,7 @@ func (d *DB) Exec(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.R
 // Query runs a query in tx, or outside a transaction when tx is nil, through
 // the statement cache as Exec does.
 func (d *DB) Query(ctx context.Context, tx *sql.Tx, q string, args ...any) (*sql.Rows, error) {
+	ctx = d.detach(ctx)
 	st := d.stmt(ctx, q)
 	switch {
 	case tx == nil && st != nil:
@@ -252,6 +269,7 @@ func (d *DB) Query(ctx context.Context, tx *sql.Tx, q string, args ...any) (*sql
 // QueryRow runs a single-row query in tx, or outside a transaction when tx
 // is nil, through the statement cache as Exec does.
 func (d *DB) QueryRow(ctx context.Context, tx *sql.Tx, q string, args ...any) *sql.Row {
+	ctx = d.detach(ctx)
 	st := d.stmt(ctx, q)
 	switch {
 	case tx == nil && st != nil:
@@ -336,7 +354,7 @@ func (d *DB) once(ctx context.Context, opts TxOptions, fn func(tx *sql.Tx) error
 		d.wmu.Lock()
 		defer d.wmu.Unlock()
 	}
-	tx, err := d.db.BeginTx(ctx, d.dialect.TxOptions(opts))
+	tx, err := d.db.BeginTx(d.detach(ctx), d.dialect.TxOptions(opts))
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}

@@ -39,8 +39,13 @@ func benchCommand() *command {
 		}, {
 			name:    "hub",
 			summary: "simulate workers calling the hub's Sealer API over loopback against a hub holding many sectors",
-			usage:   "[--workers 500] [--threads 4] [--sectors 100000] [--duration 10s] [--postgres URL] [--json]",
+			usage:   "[--workers 500] [--threads 4] [--sectors 100000] [--duration 10s] [--postgres URL] [--same-process] [--json]",
 			run:     runBenchHub,
+		}, {
+			name:    "hub-workers",
+			summary: "the simulated workers of bench hub, in a process of their own: bench hub runs it, with their workload on standard input",
+			usage:   "< WORKLOAD",
+			run:     runBenchHubWorkers,
 		}},
 	}
 }

@@ -1,14 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime/pprof"
 	"slices"
@@ -43,10 +47,16 @@ type benchHubResult struct {
 	Seconds        float64
 	CallsPerSecond float64
 	P50, P99, Max  time.Duration
-	// CPUPerCall is the process's CPU time (user and system, the simulated
-	// workers' share included) over the calling phase, per call: the
-	// figure to compare between runs on a machine whose other load varies.
+	// CPUPerCall is the hub's process's CPU time (user and system) over
+	// the calling phase, per call: the figure to compare between runs on a
+	// machine whose other load varies. With --same-process it includes the
+	// simulated workers'.
 	CPUPerCall time.Duration
+	// WorkersCPUPerCall is the simulated workers' process's, in the same
+	// way (zero with --same-process).
+	WorkersCPUPerCall time.Duration
+	// SameProcess says the simulated workers ran in the hub's process.
+	SameProcess bool
 	// Retries counts the store's transactions run again after a conflict
 	// (PostgreSQL serialization failures, SQLite busy) while calling.
 	Retries int64
@@ -118,6 +128,7 @@ func runBenchHub(ctx context.Context, e *env, args []string) error {
 	pgURL := fs.String("postgres", "", "a PostgreSQL URL to use instead of SQLite (an empty database)")
 	rate := fs.Float64("rate", 5000, "calls per second offered by all threads together, each on its own schedule (0: every thread calls back to back, for the most the hub can answer); pings come on top")
 	cycle := fs.Int("cycle", 100, "calls a thread makes per sector before it moves to a new one (0: never)")
+	sameProcess := fs.Bool("same-process", false, "run the simulated workers in the hub's process rather than in a process of their own")
 	posts := fs.Bool("http", false, "workers call with one HTTP POST per call rather than over one WebSocket each (as `strata worker` does)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	timeline := fs.Bool("timeline", false, "print each second's latencies to stderr")
@@ -253,10 +264,16 @@ func runBenchHub(ctx context.Context, e *env, args []string) error {
 		}
 		defer prof.Close()
 	}
-	samples := make([][]benchSample, *workers)
+	wl := benchWorkload{URL: url, Token: tok, Threads: *threads, Rate: *rate, Cycle: *cycle,
+		Warmup: *warmup, Duration: *dur, Held: held}
+	// The workers' process needs a moment to start and read its workload;
+	// in process, the schedule starts now.
 	start := time.Now()
+	if !*sameProcess {
+		start = start.Add(benchWorkersStartup)
+	}
+	wl.Start = start.UnixNano()
 	measured := start.Add(*warmup)
-	stop := measured.Add(*dur)
 	// The measured phase's CPU time, retries and profile start when the
 	// warm-up ends.
 	var cpu0 time.Duration
@@ -271,94 +288,17 @@ func runBenchHub(ctx context.Context, e *env, args []string) error {
 		}
 		began <- nil
 	}()
-	var cw sync.WaitGroup
-	for wi := range *workers {
-		var c hub.SealerStruct
-		closer, err := rpc.NewClient(ctx, url, hub.Namespace, &c.Internal, rpc.ClientOptions{Token: tok})
-		if err != nil {
-			return err
-		}
-		defer closer()
-		wname := fmt.Sprintf("w%d", wi)
-		var lmu sync.Mutex
-		record := func(due time.Time, call benchCall, err error) {
-			d := time.Since(due)
-			lmu.Lock()
-			samples[wi] = append(samples[wi], benchSample{lat: d, at: due.Sub(start), call: call, err: err != nil})
-			lmu.Unlock()
-		}
-		cw.Add(1)
-		go func() { // the worker's heartbeat, each worker at its own phase
-			defer cw.Done()
-			due := start.Add(time.Duration(wi) * time.Second / time.Duration(*workers))
-			for ; due.Before(stop); due = due.Add(time.Second) {
-				time.Sleep(time.Until(due))
-				record(due, callPing, c.Internal.Ping(ctx, hub.WorkerInfo{Name: wname, Threads: *threads}))
-			}
-		}()
-		for ti, id := range held[wi] {
-			cw.Add(1)
-			go func() {
-				defer cw.Done()
-				// Open loop: each thread calls on its own schedule, spread
-				// over the period, whether or not earlier calls were slow.
-				var period time.Duration
-				due := start
-				n := wi**threads + ti
-				if *rate > 0 {
-					period = time.Duration(float64(own) / *rate * float64(time.Second))
-					due = due.Add(period * time.Duration(n) / time.Duration(own))
-				}
-				for i := 0; ; i++ {
-					if period > 0 {
-						time.Sleep(time.Until(due))
-					} else {
-						due = time.Now()
-					}
-					if !due.Before(stop) {
-						return
-					}
-					// Threads move to their next sector at different calls.
-					step := -1
-					if *cycle > 0 {
-						step = (i + n) % *cycle
-					}
-					var call benchCall
-					var err error
-					switch {
-					case step == *cycle-3:
-						call, err = callAbort, c.Internal.ReportAborted(ctx, wname, id, "bench: next sector")
-					case step == *cycle-2:
-						var s *hub.AllocatedSector
-						call = callAllocate
-						if s, err = c.Internal.AllocateSector(ctx, hub.AllocateSectorSpec{Worker: wname, Locations: []string{"/t"}}); err == nil && s == nil {
-							err = errors.New("no sector to allocate")
-						} else if err == nil {
-							id = s.ID
-						}
-					case step == *cycle-1:
-						call = callTicket
-						_, err = c.Internal.AssignTicket(ctx, wname, id)
-					case i%4 == 3:
-						call = callPoll
-						_, err = c.Internal.PollPreCommitState(ctx, id)
-					default:
-						call = callReport
-						var r hub.SectorStateResp
-						r, err = c.Internal.ReportState(ctx, id, hub.StateReport{Worker: wname, Location: "/t",
-							Change: hub.StateChange{Prev: "PC1Done", Next: "PC1Done", Event: "Progress"}})
-						if err == nil && r.AbortReason != "" {
-							err = errors.New(r.AbortReason)
-						}
-					}
-					record(due, call, err)
-					due = due.Add(period)
-				}
-			}()
-		}
+	var samples [][]benchSample
+	var workersCPU time.Duration
+	if *sameProcess {
+		samples, err = simulateWorkers(ctx, wl, start)
+	} else {
+		samples, workersCPU, err = runBenchWorkers(ctx, e, wl)
 	}
-	cw.Wait()
-	if err := <-began; err != nil {
+	if berr := <-began; err == nil {
+		err = berr
+	}
+	if err != nil {
 		return err
 	}
 	if prof != nil {
@@ -405,6 +345,8 @@ func runBenchHub(ctx context.Context, e *env, args []string) error {
 	r.Calls, r.Errors, r.P50, r.P99, r.Max = total.Calls, total.Errors, total.P50, total.P99, total.Max
 	r.CallsPerSecond = float64(r.Calls) / el.Seconds()
 	r.CPUPerCall = cpu / time.Duration(r.Calls)
+	r.WorkersCPUPerCall = workersCPU / time.Duration(r.Calls)
+	r.SameProcess = *sameProcess
 	var byCall strings.Builder
 	for call := range numBenchCalls {
 		st := benchStats(slices.DeleteFunc(slices.Clone(all), func(s benchSample) bool { return s.call != call }))
@@ -427,9 +369,13 @@ func runBenchHub(ctx context.Context, e *env, args []string) error {
 		if r.OfferedRate > 0 {
 			offered = fmt.Sprintf("%.0f calls/s offered", r.OfferedRate)
 		}
-		fmt.Fprintf(e.stdout, "%s over %s, %d sectors (allocated in %.1f s), %d workers × %d threads, %s: %d calls in %.1f s = %.0f calls/s, p50 %s, p99 %s, max %s, %s CPU per call, %d retries, %d errors%s\n",
+		cpu := fmt.Sprintf("hub %s + workers %s CPU per call", r.CPUPerCall.Round(time.Microsecond), r.WorkersCPUPerCall.Round(time.Microsecond))
+		if r.SameProcess {
+			cpu = fmt.Sprintf("%s CPU per call (hub and workers in one process)", r.CPUPerCall.Round(time.Microsecond))
+		}
+		fmt.Fprintf(e.stdout, "%s over %s, %d sectors (allocated in %.1f s), %d workers × %d threads, %s: %d calls in %.1f s = %.0f calls/s, p50 %s, p99 %s, max %s, %s, %d retries, %d errors%s\n",
 			r.Store, r.Transport, r.Sectors, r.SetupSeconds, r.Workers, r.Threads, offered, r.Calls, r.Seconds, r.CallsPerSecond,
-			r.P50.Round(time.Microsecond), r.P99.Round(time.Microsecond), r.Max.Round(time.Microsecond), r.CPUPerCall.Round(time.Microsecond), r.Retries, r.Errors,
+			r.P50.Round(time.Microsecond), r.P99.Round(time.Microsecond), r.Max.Round(time.Microsecond), cpu, r.Retries, r.Errors,
 			byCall.String())
 		if r.Warmup.Calls > 0 {
 			fmt.Fprintf(e.stdout, "  warm-up (%s, not counted above): %d calls, p50 %s, p99 %s, max %s, %d errors\n", *warmup, r.Warmup.Calls,
@@ -483,4 +429,217 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// benchWorkload is what the simulated workers of `bench hub` do, sent to
+// the `bench hub-workers` process on its standard input.
+type benchWorkload struct {
+	URL, Token string
+	Threads    int
+	Rate       float64
+	Cycle      int
+	// Start is when the threads' schedule begins, in Unix nanoseconds.
+	Start            int64
+	Warmup, Duration time.Duration
+	// Held is each worker's sectors, one per thread.
+	Held [][]hub.SectorID
+}
+
+// benchWorkersOutput is what the `bench hub-workers` process writes on its
+// standard output.
+type benchWorkersOutput struct {
+	// Samples holds each call as [latency ns, due ns from the start, call,
+	// 1 if it failed].
+	Samples [][4]int64
+	// CPU is the process's CPU time over the measured phase.
+	CPU time.Duration
+}
+
+// benchWorkersStartup is how long the hub gives the workers' process to
+// start before their schedule begins.
+const benchWorkersStartup = 300 * time.Millisecond
+
+// maxBenchWorkload bounds the workload `bench hub-workers` reads.
+const maxBenchWorkload = 64 << 20
+
+// runBenchWorkers runs the simulated workers in a process of their own
+// (this binary's `bench hub-workers`), as real workers are, so that the
+// hub's process is measured apart; they still share the machine's cores.
+func runBenchWorkers(ctx context.Context, e *env, wl benchWorkload) ([][]benchSample, time.Duration, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, 0, fmt.Errorf("bench hub: the workers' process: %w", err)
+	}
+	in, err := json.Marshal(wl)
+	if err != nil {
+		return nil, 0, err
+	}
+	var out bytes.Buffer
+	cmd := exec.CommandContext(ctx, exe, "bench", "hub-workers")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(in), &out, e.stderr
+	if err := cmd.Run(); err != nil {
+		return nil, 0, fmt.Errorf("bench hub: the workers' process: %w", err)
+	}
+	var res benchWorkersOutput
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		return nil, 0, fmt.Errorf("bench hub: the workers' output: %w", err)
+	}
+	samples := make([][]benchSample, 1)
+	for _, s := range res.Samples {
+		if s[2] < 0 || s[2] >= int64(numBenchCalls) {
+			return nil, 0, fmt.Errorf("bench hub: the workers' output: unknown call %d", s[2])
+		}
+		samples[0] = append(samples[0], benchSample{lat: time.Duration(s[0]), at: time.Duration(s[1]), call: benchCall(s[2]), err: s[3] != 0})
+	}
+	return samples, res.CPU, nil
+}
+
+// runBenchHubWorkers is `strata bench hub-workers`: the simulated workers
+// of `bench hub`, which starts it with their workload on standard input.
+func runBenchHubWorkers(ctx context.Context, e *env, args []string) error {
+	fs := newFlags("bench hub-workers", e)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	in, err := io.ReadAll(io.LimitReader(os.Stdin, maxBenchWorkload+1))
+	if err != nil {
+		return err
+	}
+	if len(in) > maxBenchWorkload {
+		return fmt.Errorf("bench hub-workers: the workload is over %d bytes", maxBenchWorkload)
+	}
+	var wl benchWorkload
+	if err := json.Unmarshal(in, &wl); err != nil {
+		return fmt.Errorf("bench hub-workers: reading the workload from standard input (this command is run by bench hub): %w", err)
+	}
+	if wl.Threads < 1 || len(wl.Held) == 0 || wl.Duration <= 0 || wl.Warmup < 0 {
+		return usagef("bench hub-workers: the workload needs threads, held sectors and a duration")
+	}
+	start := time.Unix(0, wl.Start)
+	measured := start.Add(wl.Warmup)
+	cpu0 := make(chan time.Duration, 1)
+	go func() {
+		time.Sleep(time.Until(measured))
+		cpu0 <- cpuTime()
+	}()
+	samples, err := simulateWorkers(ctx, wl, start)
+	if err != nil {
+		return err
+	}
+	out := benchWorkersOutput{CPU: cpuTime() - <-cpu0}
+	for _, l := range samples {
+		for _, s := range l {
+			var failed int64
+			if s.err {
+				failed = 1
+			}
+			out.Samples = append(out.Samples, [4]int64{int64(s.lat), int64(s.at), int64(s.call), failed})
+		}
+	}
+	return json.NewEncoder(e.stdout).Encode(out)
+}
+
+// simulateWorkers runs the workers of wl, each with its threads and its
+// heartbeat, until the measured phase ends, and returns each worker's
+// calls.
+func simulateWorkers(ctx context.Context, wl benchWorkload, start time.Time) ([][]benchSample, error) {
+	workers := len(wl.Held)
+	own := 0
+	for _, h := range wl.Held {
+		own += len(h)
+	}
+	stop := start.Add(wl.Warmup + wl.Duration)
+	samples := make([][]benchSample, workers)
+	// Each worker's connection, dialled before any thread calls.
+	clients := make([]hub.SealerStruct, workers)
+	for wi := range workers {
+		closer, err := rpc.NewClient(ctx, wl.URL, hub.Namespace, &clients[wi].Internal, rpc.ClientOptions{Token: wl.Token})
+		if err != nil {
+			return nil, fmt.Errorf("worker %d: %w", wi, err)
+		}
+		defer closer()
+	}
+	var cw sync.WaitGroup
+	for wi := range workers {
+		c := &clients[wi]
+		wname := fmt.Sprintf("w%d", wi)
+		var lmu sync.Mutex
+		record := func(due time.Time, call benchCall, err error) {
+			d := time.Since(due)
+			lmu.Lock()
+			samples[wi] = append(samples[wi], benchSample{lat: d, at: due.Sub(start), call: call, err: err != nil})
+			lmu.Unlock()
+		}
+		cw.Add(1)
+		go func() { // the worker's heartbeat, each worker at its own phase
+			defer cw.Done()
+			due := start.Add(time.Duration(wi) * time.Second / time.Duration(workers))
+			for ; due.Before(stop); due = due.Add(time.Second) {
+				time.Sleep(time.Until(due))
+				record(due, callPing, c.Internal.Ping(ctx, hub.WorkerInfo{Name: wname, Threads: wl.Threads}))
+			}
+		}()
+		for ti, id := range wl.Held[wi] {
+			cw.Add(1)
+			go func() {
+				defer cw.Done()
+				// Open loop: each thread calls on its own schedule, spread
+				// over the period, whether or not earlier calls were slow.
+				var period time.Duration
+				due := start
+				n := wi*wl.Threads + ti
+				if wl.Rate > 0 {
+					period = time.Duration(float64(own) / wl.Rate * float64(time.Second))
+					due = due.Add(period * time.Duration(n) / time.Duration(own))
+				}
+				for i := 0; ; i++ {
+					if period > 0 {
+						time.Sleep(time.Until(due))
+					} else {
+						due = time.Now()
+					}
+					if !due.Before(stop) {
+						return
+					}
+					// Threads move to their next sector at different calls.
+					step := -1
+					if wl.Cycle > 0 {
+						step = (i + n) % wl.Cycle
+					}
+					var call benchCall
+					var err error
+					switch {
+					case step == wl.Cycle-3:
+						call, err = callAbort, c.Internal.ReportAborted(ctx, wname, id, "bench: next sector")
+					case step == wl.Cycle-2:
+						var s *hub.AllocatedSector
+						call = callAllocate
+						if s, err = c.Internal.AllocateSector(ctx, hub.AllocateSectorSpec{Worker: wname, Locations: []string{"/t"}}); err == nil && s == nil {
+							err = errors.New("no sector to allocate")
+						} else if err == nil {
+							id = s.ID
+						}
+					case step == wl.Cycle-1:
+						call = callTicket
+						_, err = c.Internal.AssignTicket(ctx, wname, id)
+					case i%4 == 3:
+						call = callPoll
+						_, err = c.Internal.PollPreCommitState(ctx, id)
+					default:
+						call = callReport
+						var r hub.SectorStateResp
+						r, err = c.Internal.ReportState(ctx, id, hub.StateReport{Worker: wname, Location: "/t",
+							Change: hub.StateChange{Prev: "PC1Done", Next: "PC1Done", Event: "Progress"}})
+						if err == nil && r.AbortReason != "" {
+							err = errors.New(r.AbortReason)
+						}
+					}
+					record(due, call, err)
+					due = due.Add(period)
+				}
+			}()
+		}
+	}
+	cw.Wait()
+	return samples, nil
 }

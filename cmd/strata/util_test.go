@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestCLI_UtilCommP(t *testing.T) {
@@ -174,27 +175,39 @@ func TestCLI_BenchSeal(t *testing.T) {
 // TestCLI_BenchHub runs a small `strata bench hub` over both transports: every
 // kind of call the simulated threads make is answered, none fails.
 func TestCLI_BenchHub(t *testing.T) {
-	for _, transport := range []string{"ws", "http"} {
-		t.Run(transport, func(t *testing.T) {
+	// The simulated workers run in a process of their own: this test
+	// binary, as strata.
+	t.Setenv(envReexec, "1")
+	for _, mode := range []string{"ws", "http", "ws-same-process"} {
+		t.Run(mode, func(t *testing.T) {
+			transport, _, same := strings.Cut(mode, "-")
 			args := []string{"bench", "hub", "--workers", "3", "--threads", "2", "--sectors", "20", "--rate", "200",
 				"--warmup", "200ms", "--duration", "1s", "--cycle", "4", "--json"}
 			if transport == "http" {
 				args = append(args, "--http")
+			}
+			if same {
+				args = append(args, "--same-process")
 			}
 			code, out, errs := runCLI(t, map[string]string{"STRATA_HOME": t.TempDir()}, args...)
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, errs)
 			}
 			var got struct {
-				Transport     string
-				Calls, Errors int64
-				ByCall        map[string]struct{ Calls, Errors int64 }
+				Transport         string
+				SameProcess       bool
+				WorkersCPUPerCall time.Duration
+				Calls, Errors     int64
+				ByCall            map[string]struct{ Calls, Errors int64 }
 			}
 			if err := json.Unmarshal([]byte(out), &got); err != nil {
 				t.Fatalf("%v: %s", err, out)
 			}
 			if got.Transport != transport || got.Calls < 100 || got.Errors != 0 {
 				t.Fatalf("transport %q, %d calls, %d errors", got.Transport, got.Calls, got.Errors)
+			}
+			if got.SameProcess != same || (got.WorkersCPUPerCall > 0) == same {
+				t.Fatalf("same process %v, workers' CPU per call %s", got.SameProcess, got.WorkersCPUPerCall)
 			}
 			for _, call := range []string{"ReportState", "PollPreCommitState", "Ping", "ReportAborted", "AllocateSector", "AssignTicket"} {
 				if c := got.ByCall[call]; c.Calls == 0 || c.Errors != 0 {
