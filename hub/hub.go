@@ -81,7 +81,9 @@ type Options struct {
 	// Tickets draws tickets; nil makes AssignTicket fail.
 	Tickets TicketSource
 	// Lease is how long a sector stays with its worker without a report
-	// or ping; 0 means 5 minutes.
+	// or ping; 0 means 5 minutes. A call renews a lease only once a tenth
+	// of it has passed (see leaseRenewal), so a lease ends between 0.9 and
+	// 1 times Lease after the worker's last call.
 	Lease  time.Duration
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
@@ -456,6 +458,18 @@ func (h *Hub) getSector(ctx context.Context, tx *sql.Tx, id SectorID) (*sectorRo
 // noLease is the lease_until of a finalized or aborted sector.
 const noLease = math.MaxInt64
 
+// leaseRenewal returns the lease_until a call at now renews a sector's
+// lease to, and the bound below which it does: a lease is renewed once a
+// tenth of it has passed, not at every call. Most calls then leave the
+// indexed lease_until as it was, so that on PostgreSQL a report is a HOT
+// update (no index changes; the row's new version on the same page)
+// rather than a new entry in each of the table's indexes, and a ping of a
+// worker whose sectors were renewed lately writes no row at all. A lease
+// still never lapses sooner than 0.9 times its length after a call.
+func (h *Hub) leaseRenewal(now time.Time) (until, below int64) {
+	return now.Add(h.lease).UnixNano(), now.Add(h.lease - h.lease/10).UnixNano()
+}
+
 // owned checks that worker holds the sector, and renews its lease.
 //
 // The common case, a sector the worker holds and still works on, is one
@@ -466,9 +480,10 @@ const noLease = math.MaxInt64
 // that writes the row, not one round trip before it.
 func (h *Hub) owned(ctx context.Context, tx *sql.Tx, id SectorID, worker string) (*sectorRow, error) {
 	now := h.now()
-	r, err := scanSectorRow(h.db.QueryRow(ctx, tx, `UPDATE hub_sectors SET lease_until = $1, updated_at = $2
+	until, below := h.leaseRenewal(now)
+	r, err := scanSectorRow(h.db.QueryRow(ctx, tx, `UPDATE hub_sectors SET lease_until = CASE WHEN lease_until < $8 THEN $1 ELSE lease_until END, updated_at = $2
 		WHERE miner = $3 AND number = $4 AND worker = $5 AND state NOT IN ($6, $7) RETURNING `+sectorRowCols,
-		now.Add(h.lease).UnixNano(), now.UnixNano(), int64(id.Miner), int64(id.Number), worker, string(StateFinalized), string(StateAborted)))
+		until, now.UnixNano(), int64(id.Miner), int64(id.Number), worker, string(StateFinalized), string(StateAborted), below))
 	if !errors.Is(err, sql.ErrNoRows) {
 		return r, err
 	}
@@ -811,18 +826,19 @@ func (h *Hub) apply(ctx context.Context, tx *sql.Tx, w *write) error {
 // The statements of reports and pings.
 const (
 	reportSQL = `UPDATE hub_sectors SET worker_state = $1, location = CASE WHEN $2 = '' THEN location ELSE $2 END,
-		lease_until = $3, updated_at = $4, failure = CASE WHEN $10 = '' THEN failure ELSE $10 END
+		lease_until = CASE WHEN lease_until < $11 THEN $3 ELSE lease_until END, updated_at = $4, failure = CASE WHEN $10 = '' THEN failure ELSE $10 END
 		WHERE miner = $5 AND number = $6 AND worker = $7 AND state NOT IN ($8, $9)`
 	// reportsSQL is reportSQL for many sectors at once (PostgreSQL).
 	reportsSQL = `UPDATE hub_sectors AS s SET worker_state = v.next, location = CASE WHEN v.loc = '' THEN s.location ELSE v.loc END,
-		lease_until = $7, updated_at = $8, failure = CASE WHEN v.failure = '' THEN s.failure ELSE v.failure END
+		lease_until = CASE WHEN s.lease_until < $11 THEN $7 ELSE s.lease_until END, updated_at = $8,
+		failure = CASE WHEN v.failure = '' THEN s.failure ELSE v.failure END
 		FROM unnest($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[]) AS v(miner, number, worker, next, loc, failure)
 		WHERE s.miner = v.miner AND s.number = v.number AND s.worker = v.worker AND s.state NOT IN ($9, $10)
 		RETURNING s.miner, s.number`
 	// explainSQL reads why a report changed nothing.
 	explainSQL  = `SELECT state, worker, abort_reason FROM hub_sectors WHERE miner = $1 AND number = $2`
-	pingSQL     = `UPDATE hub_sectors SET lease_until = $1 WHERE worker = $2 AND state NOT IN ($3, $4)`
-	pingManySQL = `UPDATE hub_sectors SET lease_until = $1 WHERE worker = ANY($2::TEXT[]) AND state NOT IN ($3, $4)`
+	pingSQL     = `UPDATE hub_sectors SET lease_until = $1 WHERE worker = $2 AND state NOT IN ($3, $4) AND lease_until < $5`
+	pingManySQL = `UPDATE hub_sectors SET lease_until = $1 WHERE worker = ANY($2::TEXT[]) AND state NOT IN ($3, $4) AND lease_until < $5`
 	workerSQL   = `INSERT INTO hub_workers (name, info, last_ping) VALUES ($1, $2, $3)
 		ON CONFLICT (name) DO UPDATE SET info = excluded.info, last_ping = excluded.last_ping`
 	workersSQL = `INSERT INTO hub_workers (name, info, last_ping) SELECT n, i, $3 FROM unnest($1::TEXT[], $2::TEXT[]) AS v(n, i)
@@ -854,10 +870,11 @@ func failureText(rep StateReport) string {
 // updates nothing is explained.
 func (h *Hub) applyReport(ctx context.Context, tx *sql.Tx, w *write) error {
 	now := h.now()
+	until, below := h.leaseRenewal(now)
 	w.resp = SectorStateResp{ID: w.id}
 	res, err := h.db.Exec(ctx, tx, reportSQL,
-		w.rep.Change.Next, w.rep.Location, now.Add(h.lease).UnixNano(), now.UnixNano(), int64(w.id.Miner), int64(w.id.Number),
-		w.rep.Worker, string(StateAborted), string(StateFinalized), failureText(w.rep))
+		w.rep.Change.Next, w.rep.Location, until, now.UnixNano(), int64(w.id.Miner), int64(w.id.Number),
+		w.rep.Worker, string(StateAborted), string(StateFinalized), failureText(w.rep), below)
 	if err != nil {
 		return err
 	}
@@ -893,7 +910,8 @@ func (h *Hub) explainReport(ctx context.Context, tx *sql.Tx, w *write) error {
 
 func (h *Hub) applyPing(ctx context.Context, tx *sql.Tx, info *WorkerInfo) error {
 	now := h.now()
-	if _, err := h.db.Exec(ctx, tx, pingSQL, now.Add(h.lease).UnixNano(), info.Name, string(StateFinalized), string(StateAborted)); err != nil {
+	until, below := h.leaseRenewal(now)
+	if _, err := h.db.Exec(ctx, tx, pingSQL, until, info.Name, string(StateFinalized), string(StateAborted), below); err != nil {
 		return err
 	}
 	_, err := h.db.Exec(ctx, tx, workerSQL, info.Name, summary(*info), now.UnixNano())
@@ -986,8 +1004,9 @@ func (h *Hub) reportMany(ctx context.Context, round []*write) error {
 		workers[i], nexts[i], locs[i], failures[i] = w.rep.Worker, w.rep.Change.Next, w.rep.Location, failureText(w.rep)
 	}
 	now := h.now()
+	until, below := h.leaseRenewal(now)
 	rows, err := h.db.Query(ctx, nil, reportsSQL, miners, numbers, workers, nexts, locs, failures,
-		now.Add(h.lease).UnixNano(), now.UnixNano(), string(StateAborted), string(StateFinalized))
+		until, now.UnixNano(), string(StateAborted), string(StateFinalized), below)
 	if err != nil {
 		return err
 	}
@@ -1041,7 +1060,8 @@ func (h *Hub) pingMany(ctx context.Context, pings []*write) error {
 		sn[j], si[j] = names[i], infos[i]
 	}
 	now := h.now()
-	if _, err := h.db.Exec(ctx, nil, pingManySQL, now.Add(h.lease).UnixNano(), sn, string(StateFinalized), string(StateAborted)); err != nil {
+	until, below := h.leaseRenewal(now)
+	if _, err := h.db.Exec(ctx, nil, pingManySQL, until, sn, string(StateFinalized), string(StateAborted), below); err != nil {
 		return err
 	}
 	_, err := h.db.Exec(ctx, nil, workersSQL, sn, si, now.UnixNano())

@@ -229,6 +229,77 @@ func TestSector_LifecycleIdempotentSubmits(t *testing.T) {
 	})
 }
 
+// A call renews a lease once a tenth of it has passed, so that most calls
+// leave lease_until (an indexed column) as it was; a lease still lapses
+// no sooner than 0.9 times its length after the last call.
+func TestLease_RenewedOnceATenthHasPassed(t *testing.T) {
+	enginetest.ForEach(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		t0 := time.Unix(1_700_000_000, 0)
+		c := &clock{t: t0}
+		h := newHub(t, db, c, &fixedTickets{}) // a lease of 1 minute
+		addMiner(t, h, 1000, 5, 5)             // one sector only
+		s, err := h.AllocateSector(ctx, hub.AllocateSectorSpec{Worker: "w1"})
+		if err != nil || s == nil {
+			t.Fatal(s, err)
+		}
+		lease := func(want time.Duration, when string) {
+			t.Helper()
+			info, err := h.Sector(ctx, s.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := info.LeaseUntil.Sub(t0); got != want {
+				t.Errorf("%s: the lease ends %v after the allocation, want %v", when, got, want)
+			}
+		}
+		report := func() {
+			t.Helper()
+			if _, err := h.ReportState(ctx, s.ID, hub.StateReport{Worker: "w1", Change: hub.StateChange{Next: "PC1Done"}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ping := func() {
+			t.Helper()
+			if err := h.Ping(ctx, hub.WorkerInfo{Name: "w1", Threads: 1}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ticket := func() {
+			t.Helper()
+			if _, err := h.AssignTicket(ctx, "w1", s.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		lease(time.Minute, "allocated")
+		// Within the first tenth (6 s): no call moves it.
+		c.add(5 * time.Second)
+		report()
+		ping()
+		ticket()
+		lease(time.Minute, "calls 5 s after the allocation")
+		// Past it, each kind of call renews it to a full minute.
+		c.add(2 * time.Second)
+		report()
+		lease(67*time.Second, "a report at 7 s")
+		c.add(7 * time.Second)
+		ping()
+		lease(74*time.Second, "a ping at 14 s")
+		c.add(7 * time.Second)
+		ticket()
+		lease(81*time.Second, "a ticket at 21 s")
+		// Not taken over before it ends, taken over after.
+		c.t = t0.Add(81*time.Second - time.Nanosecond)
+		if n, err := h.AllocateSector(ctx, hub.AllocateSectorSpec{Worker: "w2"}); err != nil || n != nil {
+			t.Fatalf("allocation before the lease ended = %+v, %v", n, err)
+		}
+		c.t = t0.Add(81*time.Second + time.Nanosecond)
+		if n, err := h.AllocateSector(ctx, hub.AllocateSectorSpec{Worker: "w2"}); err != nil || n == nil || !n.Takeover || n.ID != s.ID {
+			t.Fatalf("allocation after the lease ended = %+v, %v", n, err)
+		}
+	})
+}
+
 func TestLease_LapsedSectorIsTakenOver(t *testing.T) {
 	enginetest.ForEach(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()

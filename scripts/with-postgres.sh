@@ -61,13 +61,19 @@ trap 'exit 143' TERM
 run_owner "$INITDB" -D "$data" -U postgres -A trust -E UTF8 --no-sync >"$dir/initdb.log" 2>&1 \
   || { cat "$dir/initdb.log" >&2; log "initdb failed"; exit 1; }
 
+# Tests need no durability: the cluster is thrown away. STRATA_PG_DURABLE=1
+# keeps PostgreSQL's defaults (fsync, synchronous commits, full page
+# writes), for benchmarks that should pay what a production database pays.
+durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+if [ "${STRATA_PG_DURABLE:-}" = 1 ]; then durability=""; fi
+
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 started=""
 for _ in $(seq 1 20); do
   port=$(( 20000 + RANDOM % 40000 ))
   port_free "$port" || continue
   if run_owner "$PG_CTL" -D "$data" -l "$dir/server.log" -w -t 60 start \
-      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" >/dev/null; then
+      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 $durability -c max_connections=300" >/dev/null; then
     started=$port; break
   fi
   log "start on port $port failed; trying another"
@@ -76,7 +82,7 @@ done
 
 export STRATA_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$started/postgres?sslmode=disable"
 export STRATA_REQUIRE_POSTGRES=1
-log "$("$PG_CTL" --version) on 127.0.0.1:$started (data in $dir)"
+log "$("$PG_CTL" --version) on 127.0.0.1:$started (data in $dir${durability:+; fsync and synchronous commits off})"
 set +e
 "$@"
 status=$?

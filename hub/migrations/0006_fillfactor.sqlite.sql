@@ -1,0 +1,2 @@
+-- PostgreSQL only (page fill factor); SQLite updates a row in place.
+SELECT 1;
