@@ -61,7 +61,7 @@ type storageSection struct {
 }
 
 type hubSection struct {
-	Lease                   config.Duration `toml:"Lease" comment:"how long a sector stays with a worker that neither reports nor pings"`
+	Lease                   config.Duration `toml:"Lease" comment:"how long a sector stays with a worker that neither reports nor pings (a call renews it once a tenth has passed)"`
 	TicketLookback          int64           `toml:"TicketLookback" comment:"epochs below the head a sealing ticket is drawn at (mainnet: 900, the chain's finality; the devnet's: 20)"`
 	PreCommitChallengeDelay int64           `toml:"PreCommitChallengeDelay" comment:"the chain's epochs between a pre-commit and its seed (mainnet: 150; the devnet's: 10)"`
 	SectorLifetime          int64           `toml:"SectorLifetime" comment:"epochs from pre-commit to a sector's expiration (mainnet: 1555200, 540 days)"`
