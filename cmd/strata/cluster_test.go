@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -208,8 +209,9 @@ func (b *clusterBase) stopDevnet(t *testing.T) {
 // TestCluster_Acceptance runs the stack as separate processes: a devnet
 // with two miners, a wallet holding their key with a token scoped to the
 // miners' sealing messages, a hub signing through that wallet, and two
-// workers of two sealing threads each. Twenty 2 KiB sectors, three of
-// them with pieces added through the hub, are sealed while
+// workers of two sealing threads each (w2 allowed only the first miner).
+// Twenty 2 KiB sectors, three of them with pieces added through the hub,
+// are sealed while
 //   - worker w1 is killed with SIGKILL during PC1 and during persist, and
 //     restarted;
 //   - the hub is killed between a pre-commit's submission and its landing,
@@ -220,7 +222,9 @@ func (b *clusterBase) stopDevnet(t *testing.T) {
 // All twenty end proving on chain with the hub's CommR and a pledge, every sector was pre-committed and prove-committed exactly once
 // on chain with no failed message, no sector but the ones taken over was
 // sealed twice, and each sector with pieces declared on chain the CommD
-// the primitives compute from those pieces.
+// the primitives compute from those pieces. w2 was never given a sector
+// of the second miner, a worker token cannot operate the hub, and a
+// pre-commit submitted again with another CommR gets MismatchedSubmission.
 func TestCluster_Acceptance(t *testing.T) {
 	const perMiner = 10
 	// No WindowPoSt is sent here (TestCluster_Proving proves): unproven
@@ -339,12 +343,15 @@ done
 		t.Fatal(err)
 	}
 	slowPC1 := `while IFS= read -r l; do sleep 1; printf '%s\n' "$l"; done | exec "$0" processor pc1`
-	// Each worker's token is bound to its name.
-	workerConfig := func(name, extra string) string {
+	// Each worker's token is bound to its name. sealing is added to the
+	// [sealing] section, extra at the end.
+	workerAPI := map[string]string{}
+	workerConfig := func(name, sealing, extra string) string {
 		code, api, errs := runCLI(t, nil, "hub", "workers", "token", name, "--api-info", "--home", hHome)
 		if code != 0 {
 			t.Fatalf("hub workers token %s: %d %q", name, code, errs)
 		}
+		workerAPI[name] = strings.TrimSpace(api)
 		path := filepath.Join(dir, name, "worker.toml")
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
@@ -359,6 +366,7 @@ seal_interval = "200ms"
 rpc_polling_interval = "200ms"
 recover_interval = "200ms"
 ping_interval = "500ms"
+%s
 [[sealing_thread]]
 location = "t0"
 [[sealing_thread]]
@@ -366,18 +374,23 @@ location = "t1"
 [[attached]]
 name = "store-a"
 location = %q
-%s`, name, filepath.Join(dir, "parents"), strings.TrimSpace(api), filepath.Join(dir, "store-a"), extra)), 0o600); err != nil {
+%s`, name, filepath.Join(dir, "parents"), strings.TrimSpace(api), sealing, filepath.Join(dir, "store-a"), extra)), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		return path
 	}
-	w1cfg := workerConfig("w1", fmt.Sprintf(`[[processors.pc1]]
+	w1cfg := workerConfig("w1", "", fmt.Sprintf(`[[processors.pc1]]
 bin = "/bin/sh"
 args = ["-c", %q, %q]
 [[processors.transfer]]
 bin = %q
 `, slowPC1, exe, transfer))
-	w2cfg := workerConfig("w2", "")
+	// w2 may seal for the first miner only.
+	minerA, err := parseActor(miners[0].IDAddress)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w2cfg := workerConfig("w2", fmt.Sprintf("allowed_miners = [%d]", minerA), "")
 	startWorker := func(cfg string) (*exec.Cmd, *logBuffer) {
 		return startProcess(t, "", nil, "worker", "run", "--config", cfg)
 	}
@@ -414,6 +427,7 @@ bin = %q
 		return len(sectors("--state", string(hub.StatePreCommitSubmitted))) > 0
 	}, allLogs()...)
 	killNow(t, hubCmd)
+	firstHubLogs := hLogs
 	hubCmd, hLogs = startHub()
 	hubStart := time.Now()
 
@@ -461,6 +475,52 @@ bin = %q
 	}
 	if takenOver == 0 {
 		t.Errorf("no sector was taken over from w2 (it held %d)", len(held))
+	}
+	// w2, allowed only the first miner, was never given a sector of the
+	// other: every allocation the hub logged, before and after its restart.
+	allocated := regexp.MustCompile(`msg="sector allocated" [^\n]*?sector=f0(\d+)/(\d+) worker=(\S+)`)
+	byWorker := map[string]int{}
+	for _, l := range []*logBuffer{firstHubLogs, hLogs} {
+		for _, m := range allocated.FindAllStringSubmatch(l.String(), -1) {
+			byWorker[m[3]]++
+			if m[3] == "w2" && m[1] != strconv.FormatUint(minerA, 10) {
+				t.Errorf("w2, allowed only f0%d, was given sector f0%s/%s", minerA, m[1], m[2])
+			}
+		}
+	}
+	if byWorker["w1"] == 0 || byWorker["w2"] == 0 {
+		t.Errorf("sectors allocated by worker, from the hub's logs: %v", byWorker)
+	}
+
+	// A submission that differs from an earlier one, through the running
+	// hub with the worker's own token: MismatchedSubmission; the same one
+	// again: accepted (idempotent).
+	{
+		s := final[0]
+		info, err := rpc.ParseAPIInfo(workerAPI[s.Worker])
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := info.WebSocketURL()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sealer hub.SealerStruct
+		closer, err := rpc.NewClient(ctx, u, hub.Namespace, &sealer.Internal, rpc.ClientOptions{Token: info.Token})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pc := hub.PreCommitInfo{Ticket: s.Ticket}
+		copy(pc.CommR[:], s.CommR)
+		copy(pc.CommD[:], s.CommD)
+		if r, err := sealer.Internal.SubmitPreCommit(ctx, s.Worker, s.ID, pc); err != nil || r.Res != hub.Accepted {
+			t.Errorf("sector %s's pre-commit submitted again: %+v, %v", s.ID, r, err)
+		}
+		pc.CommR[0] ^= 1
+		if r, err := sealer.Internal.SubmitPreCommit(ctx, s.Worker, s.ID, pc); err != nil || r.Res != hub.MismatchedSubmission {
+			t.Errorf("sector %s's pre-commit with another CommR: %+v, %v", s.ID, r, err)
+		}
+		closer()
 	}
 	for _, m := range miners {
 		var onChain []struct {
