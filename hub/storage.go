@@ -81,7 +81,8 @@ type StoreInfo struct {
 	//     filesystem's free space (statfs) less the space of the sectors
 	//     reserved but not yet persisted, whose files are not written yet
 	//     (a persisted sector's files already take their part of the
-	//     filesystem);
+	//     filesystem), in this store and in every other store on the
+	//     same filesystem, since they all take from the same free space;
 	//   - without a Capacity, that bound alone, so a store the hub does
 	//     not reach and has no Capacity set has none available.
 	Available uint64
@@ -279,11 +280,13 @@ func (h *Hub) Stores(ctx context.Context) ([]StoreInfo, error) {
 	if err != nil {
 		return nil, err
 	}
+	space := h.statStores(specs)
+	pending := fsPending(space, use)
 	out := make([]StoreInfo, 0, len(specs))
 	for _, s := range specs {
-		sp := h.statStore(s)
+		sp := space[s.Name]
 		u := use[s.Name]
-		si := StoreInfo{StoreSpec: s, Sectors: u.sectors, Reserved: u.reserved, Available: available(s, u, sp), Free: sp.free, Reachable: sp.err == nil}
+		si := StoreInfo{StoreSpec: s, Sectors: u.sectors, Reserved: u.reserved, Available: available(s, u, sp, pending), Free: sp.free, Reachable: sp.err == nil}
 		if sp.path != s.Path {
 			si.HubPath = sp.path
 		}
@@ -355,17 +358,13 @@ func (h *Hub) ReserveStore(ctx context.Context, worker string, id SectorID, cand
 		return StoreChoice{}, rpc.Errorf(rpc.KindInvalid, "reserve a store for sector %s: no candidate store, or one without a name", id)
 	}
 	// The filesystems are looked at before the transaction: a slow mount
-	// must not hold it.
+	// must not hold it. All of them, not only the candidates': another
+	// store on a candidate's filesystem takes from its free space.
 	specs, err := h.readStores(ctx, nil)
 	if err != nil {
 		return StoreChoice{}, err
 	}
-	space := map[string]fsSpace{}
-	for _, s := range specs {
-		if slices.Contains(cands, s.Name) {
-			space[s.Name] = h.statStore(s)
-		}
-	}
+	space := h.statStores(specs)
 	// Every reservation reads the space counted in the stores and adds to
 	// it: in this process they take turns rather than fail PostgreSQL's
 	// serializable check and run again (hub processes sharing a database
@@ -441,6 +440,7 @@ func chooseStore(cands []string, specs []StoreSpec, use map[string]storeUse, spa
 	var best string
 	var bestW, bestA uint64
 	var why []string
+	pending := fsPending(space, use)
 	for _, name := range cands {
 		i := slices.IndexFunc(specs, func(s StoreSpec) bool { return s.Name == name })
 		if i < 0 {
@@ -460,7 +460,7 @@ func chooseStore(cands []string, specs []StoreSpec, use map[string]storeUse, spa
 		if !ok {
 			sp = fsSpace{path: s.Path, err: errors.New("attached while the sector was being reserved")}
 		}
-		avail := available(s, use[name], sp)
+		avail := available(s, use[name], sp, pending)
 		if avail < need {
 			w := fmt.Sprintf("%s: full: need %s have %s", name, bytesize.IEC(need), bytesize.IEC(avail))
 			if sp.err != nil && s.Capacity == 0 {
@@ -566,7 +566,30 @@ func (h *Hub) storeChoice(ctx context.Context, tx *sql.Tx, id SectorID) (string,
 type fsSpace struct {
 	path string // this process's path to the store
 	free uint64 // bytes free for unprivileged users (statfs f_bavail)
+	dev  uint64 // the filesystem's device (st_dev of the path)
 	err  error  // why the path cannot be reached; nil when it can
+}
+
+// statStores looks at the filesystem of every store, by name.
+func (h *Hub) statStores(specs []StoreSpec) map[string]fsSpace {
+	space := make(map[string]fsSpace, len(specs))
+	for _, s := range specs {
+		space[s.Name] = h.statStore(s)
+	}
+	return space
+}
+
+// fsPending sums, by filesystem (device), the space of the sectors
+// reserved but not yet persisted in the reachable stores on it: their
+// files will all be written out of the same free space.
+func fsPending(space map[string]fsSpace, use map[string]storeUse) map[uint64]uint64 {
+	out := make(map[uint64]uint64, len(space))
+	for name, sp := range space {
+		if sp.err == nil {
+			out[sp.dev] = addSat(out[sp.dev], use[name].pending)
+		}
+	}
+	return out
 }
 
 // localPath is this process's path to the store s.
@@ -587,22 +610,26 @@ func (h *Hub) statStore(s StoreSpec) fsSpace {
 	if err != nil {
 		return fsSpace{path: p, err: err}
 	}
+	sys, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return fsSpace{path: p, err: fmt.Errorf("%s: no device number from stat", p)}
+	}
 	var st syscall.Statfs_t
 	if err := syscall.Statfs(p, &st); err != nil {
 		return fsSpace{path: p, err: &fs.PathError{Op: "statfs", Path: p, Err: err}}
 	}
-	return fsSpace{path: p, free: mulSat(uint64(st.Bavail), uint64(st.Bsize))}
+	return fsSpace{path: p, free: mulSat(uint64(st.Bavail), uint64(st.Bsize)), dev: uint64(sys.Dev)}
 }
 
 // available is the bytes the hub would still give new sectors in store
-// s (see StoreInfo.Available).
-func available(s StoreSpec, u storeUse, sp fsSpace) uint64 {
+// s (see StoreInfo.Available); pending is fsPending's.
+func available(s StoreSpec, u storeUse, sp fsSpace, pending map[uint64]uint64) uint64 {
 	avail := uint64(math.MaxUint64)
 	if s.Capacity > 0 {
 		avail = subSat(s.Capacity, u.reserved)
 	}
 	if sp.err == nil {
-		avail = min(avail, subSat(sp.free, u.pending))
+		avail = min(avail, subSat(sp.free, pending[sp.dev]))
 	} else if s.Capacity == 0 {
 		avail = 0
 	}

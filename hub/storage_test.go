@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -198,6 +199,81 @@ func TestHub_ReserveStore_FullStoreIsSkipped(t *testing.T) {
 			t.Errorf("only the full store: %v", err)
 		}
 	})
+}
+
+// Two stores on one filesystem take from the same free space: each counts
+// the sectors reserved in the other and not yet written as well as its
+// own. (Free and Available come from one statfs, so their difference is
+// exact although the disk's free space moves.)
+func TestHub_ReserveStore_StoresShareAFilesystem(t *testing.T) {
+	enginetest.ForEach(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		c := &clock{t: time.Unix(1_700_000_000, 0)}
+		h := newHub(t, db, c, &fixedTickets{})
+		addMiner(t, h, 1000, 0, 99)
+		dirA := t.TempDir()
+		attach(t, h, hub.StoreSpec{Name: "a", Path: dirA})
+		attach(t, h, hub.StoreSpec{Name: "b", Path: t.TempDir()})
+		pendingOnFS := func(want uint64, when string) {
+			t.Helper()
+			for _, name := range []string{"a", "b"} {
+				si := storeInfo(t, h, name)
+				if !si.Reachable || si.Free-si.Available != want {
+					t.Errorf("%s: store %s has %d of %d bytes free available, want %d less", when, name, si.Available, si.Free, want)
+				}
+			}
+		}
+		pendingOnFS(0, "no reservation")
+		s1 := landedSector(t, h, db, c, "w1", 1000)
+		if got := reserve(t, h, "w1", s1, "a"); got != "a" {
+			t.Fatalf("reserved %s", got)
+		}
+		pendingOnFS(need, "one sector reserved in a")
+		s2 := landedSector(t, h, db, c, "w1", 1000)
+		if got := reserve(t, h, "w1", s2, "b"); got != "b" {
+			t.Fatalf("reserved %s", got)
+		}
+		pendingOnFS(2*need, "one sector reserved in each")
+		// Once s1's files are written and it is persisted, they are part
+		// of the filesystem's used space: only s2 is still to come.
+		persistFiles(t, dirA, s1)
+		if r, err := h.SubmitPersisted(ctx, "w1", s1, "a"); err != nil || r.Res != hub.Accepted {
+			t.Fatalf("persist s1: %+v, %v", r, err)
+		}
+		pendingOnFS(need, "s1 persisted")
+		// A store on another filesystem does not count them.
+		if shm, err := os.Stat("/dev/shm"); err == nil && shm.IsDir() && os.WriteFile("/dev/shm/.strata-probe", nil, 0o600) == nil {
+			_ = os.Remove("/dev/shm/.strata-probe")
+			dirC, err := os.MkdirTemp("/dev/shm", "strata-store-")
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = os.RemoveAll(dirC) })
+			if sameDevice(t, dirC, dirA) {
+				t.Logf("/dev/shm is on the same filesystem as %s: the other-filesystem case is not checked", dirA)
+			} else {
+				attach(t, h, hub.StoreSpec{Name: "c", Path: dirC})
+				if si := storeInfo(t, h, "c"); !si.Reachable || si.Free != si.Available {
+					t.Errorf("store c on another filesystem: %d of %d bytes free available", si.Available, si.Free)
+				}
+			}
+		} else {
+			t.Logf("no writable /dev/shm: the other-filesystem case is not checked")
+		}
+	})
+}
+
+func sameDevice(t *testing.T, a, b string) bool {
+	t.Helper()
+	fa, err := os.Stat(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fb, err := os.Stat(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fa.Sys().(*syscall.Stat_t).Dev == fb.Sys().(*syscall.Stat_t).Dev
 }
 
 func TestHub_ReserveStore_Miners(t *testing.T) {
