@@ -619,7 +619,9 @@ func (h *Hub) PollPreCommitState(ctx context.Context, id SectorID) (PollResp, er
 // SubmitPersisted records the persist store holding the sector's sealed
 // file and cache. It is idempotent. When the hub reserved a store for the
 // sector (ReserveStore), the submission must name that one
-// (MismatchedSubmission otherwise). When this process reaches the store
+// (MismatchedSubmission otherwise); without a reservation, a store
+// attached to the hub (Rejected otherwise: the hub could not find the
+// sector's files to prove it). When this process reaches the store
 // (it is attached and its path is a directory here), the sealed file must
 // be there with the sector's size and the cache directory too
 // (FilesMissed otherwise, naming the paths checked); a store the hub does
@@ -655,6 +657,14 @@ func (h *Hub) SubmitPersisted(ctx context.Context, worker string, id SectorID, s
 			resp = SubmitResp{Res: MismatchedSubmission, Desc: fmt.Sprintf("the hub reserved store %q for sector %s, not %q", choice, id, storeName)}
 		case missing != "":
 			resp = SubmitResp{Res: FilesMissed, Desc: missing}
+		case choice == "":
+			var known int
+			err = h.db.QueryRow(ctx, tx, `SELECT COUNT(*) FROM hub_stores WHERE name = $1`, storeName).Scan(&known)
+			if err != nil || known == 0 {
+				resp = SubmitResp{Res: Rejected, Desc: fmt.Sprintf("store %q is not attached to the hub (strata hub storage attach), which could not prove the sector from it", storeName)}
+				return err
+			}
+			fallthrough
 		default:
 			_, err = h.db.Exec(ctx, tx, `UPDATE hub_sectors SET persist_store = $1, store_choice = $1, state = $2, updated_at = $3 WHERE miner = $4 AND number = $5`,
 				storeName, string(StatePersisted), h.now().UnixNano(), int64(id.Miner), int64(id.Number))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -211,6 +212,13 @@ func TestSector_LifecycleIdempotentSubmits(t *testing.T) {
 		if p, _ := h.PollPreCommitState(ctx, id); p.State != hub.OnChainLanded {
 			t.Errorf("poll after landing: %+v", p)
 		}
+		// Without a reservation, the store must be one the hub knows: it
+		// could not find the files to prove the sector otherwise.
+		if r, err := h.SubmitPersisted(ctx, "w1", id, "store-a"); err != nil || r.Res != hub.Rejected || !strings.Contains(r.Desc, "not attached") {
+			t.Errorf("persisted to a store the hub does not know: %+v, %v", r, err)
+		}
+		attachUnreached(t, h, "store-a")
+		attachUnreached(t, h, "store-b")
 		for range 2 {
 			if r, err := h.SubmitPersisted(ctx, "w1", id, "store-a"); err != nil || r.Res != hub.Accepted {
 				t.Fatalf("SubmitPersisted = %+v, %v", r, err)

@@ -52,6 +52,7 @@ func TestMessenger_SealsOnDevnet(t *testing.T) {
 	if err := h.AddMiner(ctx, hub.Miner{Actor: f.Miner, ProofType: proof.StackedDrg2KiBV1_1, Worker: f.Worker}); err != nil {
 		t.Fatal(err)
 	}
+	attachUnreached(t, h, "local")
 	pol := devnet.DefaultGenesis().Policy
 	newMessenger := func(hh *hub.Hub) *hub.Messenger {
 		ms, err := hh.NewMessenger(hub.MessageOptions{Chain: f.API, Signer: func(context.Context, hub.Miner) (wallet.Signer, error) { return f.Signer, nil },
@@ -297,6 +298,7 @@ func newReplaceEnv(t *testing.T, db *store.DB, sectors int) *replaceEnv {
 	if err := h.AddMiner(ctx, hub.Miner{Actor: e.f.Miner, ProofType: proof.StackedDrg2KiBV1_1, Worker: e.f.Worker}); err != nil {
 		t.Fatal(err)
 	}
+	attachUnreached(t, h, "local")
 	e.f.Advance(t, 3)
 	cc, err := hub.UnsealedCID(proof.StackedDrg2KiBV1_1, nil)
 	if err != nil {

@@ -67,6 +67,13 @@ func landedSector(t *testing.T, h *hub.Hub, db *store.DB, c *clock, worker strin
 	return s.ID
 }
 
+// attachUnreached attaches a store at a path this process does not reach,
+// so that SubmitPersisted takes the worker's word for its files.
+func attachUnreached(t *testing.T, h *hub.Hub, name string) {
+	t.Helper()
+	attach(t, h, hub.StoreSpec{Name: name, Path: "/nonexistent/strata-test/" + name, Capacity: 1 << 40})
+}
+
 func attach(t *testing.T, h *hub.Hub, spec hub.StoreSpec) {
 	t.Helper()
 	if spec.Path == "" {
