@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ipfs/go-cid"
 
@@ -538,21 +539,59 @@ func (ms *Messenger) nextNonce(ctx context.Context, sender address.Address) (uin
 }
 
 // push pushes a signed message and records it pushed at epoch, from which
-// its wait in the pool is counted. A failed push is recorded as well:
-// follow pushes the message again until it executes, and replaces it if
-// it stays out of the chain.
+// its wait in the pool is counted. A failed push is recorded as well, with
+// the node's reason: follow pushes the message again until it executes,
+// and replaces it if it stays out of the chain.
 func (ms *Messenger) push(ctx context.Context, c cid.Cid, sm *ftypes.SignedMessage, epoch int64) error {
-	if _, err := ms.o.Chain.MpoolPush(ctx, sm); err != nil {
-		// Already in the pool or already executed: follow finds out.
-		ms.h.log.Warn("push", "cid", c, "err", err)
+	refused := ""
+	if _, err := ms.o.Chain.MpoolPush(ctx, sm); err != nil && !pushedBefore(err) {
+		refused = pushErrorText(err)
+		ms.h.log.Warn("the node refused a message; it keeps its nonce and is pushed again (or replaced) until it executes",
+			"cid", c, "nonce", sm.Message.Nonce, "err", err)
 	}
-	return ms.markPushed(ctx, c, epoch)
+	_, err := ms.h.db.ExecContext(ctx, `UPDATE hub_messages SET state = $1, pushed_epoch = $2, push_error = $3, updated_at = $4 WHERE cid = $5 AND state = $6`,
+		msgPushed, epoch, refused, ms.h.now().UnixNano(), c.String(), msgSigned)
+	return err
 }
 
-// markPushed records a signed message pushed at epoch.
-func (ms *Messenger) markPushed(ctx context.Context, c cid.Cid, epoch int64) error {
-	_, err := ms.h.db.ExecContext(ctx, `UPDATE hub_messages SET state = $1, pushed_epoch = $2, updated_at = $3 WHERE cid = $4 AND state = $5`,
-		msgPushed, epoch, ms.h.now().UnixNano(), c.String(), msgSigned)
+// pushedBefore reports whether a push failed only because the node
+// already has the message (in its pool or on chain).
+func pushedBefore(err error) bool { return strings.Contains(err.Error(), "already") }
+
+// maxPushError bounds the refusal text kept for a message.
+const maxPushError = 512
+
+func pushErrorText(err error) string {
+	t := strings.ToValidUTF8(err.Error(), "?")
+	if len(t) > maxPushError {
+		n := maxPushError
+		for n > 0 && !utf8.RuneStart(t[n]) {
+			n--
+		}
+		t = t[:n]
+	}
+	if t == "" {
+		t = "refused"
+	}
+	return t
+}
+
+// rePush pushes a pushed message again and records a change in the
+// node's answer: a re-push refused again for the same reason is neither
+// logged nor written again.
+func (ms *Messenger) rePush(ctx context.Context, m *msgRow) error {
+	refused := ""
+	if _, err := ms.o.Chain.MpoolPush(ctx, m.sm); err != nil && !pushedBefore(err) {
+		refused = pushErrorText(err)
+	}
+	if refused == m.pushError {
+		return nil
+	}
+	if refused != "" {
+		ms.h.log.Warn("a message pushed again was refused for another reason", "cid", m.cid, "nonce", m.sm.Message.Nonce, "err", refused)
+	}
+	_, err := ms.h.db.ExecContext(ctx, `UPDATE hub_messages SET push_error = $1, updated_at = $2 WHERE cid = $3 AND state = $4`,
+		refused, ms.h.now().UnixNano(), m.cid, msgPushed)
 	return err
 }
 
@@ -564,6 +603,7 @@ type msgRow struct {
 	family, kind, sectors string
 	state                 string
 	miner, pushedEpoch    int64
+	pushError             string // why the node last refused it
 }
 
 // family is a message and its replacements: one sender, one nonce, so at
@@ -591,7 +631,7 @@ func (f *family) newest() *msgRow { return f.members[len(f.members)-1] }
 // executed; otherwise it pushes the newest message (again: the node may
 // have dropped it) and replaces it once it has waited ReplaceAfter epochs.
 func (ms *Messenger) follow(ctx context.Context) error {
-	rows, err := ms.h.db.QueryContext(ctx, `SELECT cid, family, miner, kind, signed, sectors, state, pushed_epoch FROM hub_messages
+	rows, err := ms.h.db.QueryContext(ctx, `SELECT cid, family, miner, kind, signed, sectors, state, pushed_epoch, push_error FROM hub_messages
 		WHERE state IN ($1, $2) ORDER BY created_at, cid`, msgSigned, msgPushed)
 	if err != nil {
 		return err
@@ -601,7 +641,7 @@ func (ms *Messenger) follow(ctx context.Context) error {
 	for rows.Next() {
 		r := &msgRow{}
 		var signed []byte
-		if err := rows.Scan(&r.cid, &r.family, &r.miner, &r.kind, &signed, &r.sectors, &r.state, &r.pushedEpoch); err != nil {
+		if err := rows.Scan(&r.cid, &r.family, &r.miner, &r.kind, &signed, &r.sectors, &r.state, &r.pushedEpoch, &r.pushError); err != nil {
 			rows.Close()
 			return err
 		}
@@ -701,8 +741,8 @@ func (ms *Messenger) followFamily(ctx context.Context, head *types.TipSet, f *fa
 	}
 	ms.mu.Unlock()
 	if due {
-		if _, err := ms.o.Chain.MpoolPush(ctx, newest.sm); err != nil && !strings.Contains(err.Error(), "already") {
-			ms.h.log.Debug("re-push", "cid", newest.cid, "err", err)
+		if err := ms.rePush(ctx, newest); err != nil {
+			return err
 		}
 	}
 	// Only the sender's next nonce is replaced: a later one waits behind

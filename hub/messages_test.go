@@ -571,11 +571,34 @@ func TestMessenger_ReplacementWaitsForMaxFeeCap(t *testing.T) {
 		if e.logs.count("is below the base fee") == 0 {
 			t.Errorf("the warning does not say the cap is below the base fee")
 		}
+		// The node's reason shows in the message's row, and is logged once
+		// however many times the message is pushed again.
+		listed, err := e.h.Messages(ctx, hub.MessageFilter{})
+		if err != nil || len(listed) != 1 || !strings.Contains(listed[0].PushError, "gas fee cap too low") {
+			t.Errorf("the refused message as listed: %+v, %v", listed, err)
+		}
+		if n := e.logs.count("the node refused a message;"); n != 1 {
+			t.Errorf("%d refusals logged, want 1; logs:\n%s", n, e.logs.b.String())
+		}
+		if n := e.logs.count("a message pushed again was refused"); n != 0 {
+			t.Errorf("%d refusals of the same reason logged again", n)
+		}
 		raised := e.messenger(t, e.f.API, func(o *hub.MessageOptions) { o.MaxFeeCap = big.FromAttoFIL(5_000_000) })
 		stepUntil(t, e.f, raised, e.landed(ctx))
-		_, repl := e.family(t, 2, func(_, repl hubMessage) hubMessage { return repl })
+		orig, repl := e.family(t, 2, func(_, repl hubMessage) hubMessage { return repl })
 		if repl.msg.Message.GasFeeCap.Cmp(big.FromAttoFIL(5_000_000)) > 0 {
 			t.Errorf("replacement fee cap %s above MaxFeeCap", repl.msg.Message.GasFeeCap.AttoString())
+		}
+		// The replacement was accepted: no reason on it; the original
+		// keeps the one it was refused for.
+		listed, err = e.h.Messages(ctx, hub.MessageFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range listed {
+			if refused := m.PushError != ""; refused != (m.CID == orig.cid) {
+				t.Errorf("message %s (original %s): push error %q", m.CID, orig.cid, m.PushError)
+			}
 		}
 	})
 }

@@ -278,10 +278,14 @@ type MessageInfo struct {
 	State string
 	// Family is the CID of the first message of its nonce: a replacement
 	// re-sends it with higher fees. ExecCID is the one that executed.
-	Family    string
-	ExecCID   string `json:",omitempty"`
-	ExitCode  int64
-	Height    int64
+	Family   string
+	ExecCID  string `json:",omitempty"`
+	ExitCode int64
+	Height   int64
+	// PushError is why the node refused the message when it was last
+	// pushed ('' once accepted). A refused message keeps its nonce: it is
+	// pushed again, or replaced with higher fees, until it executes.
+	PushError string `json:",omitempty"`
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -295,7 +299,7 @@ type MessageFilter struct {
 
 // Messages lists the hub's messages, newest first.
 func (h *Hub) Messages(ctx context.Context, f MessageFilter) ([]MessageInfo, error) {
-	q := `SELECT cid, miner, kind, sender, nonce, sectors, state, family, exec_cid, exit_code, height, created_at, updated_at FROM hub_messages WHERE 1 = 1`
+	q := `SELECT cid, miner, kind, sender, nonce, sectors, state, family, exec_cid, exit_code, height, push_error, created_at, updated_at FROM hub_messages WHERE 1 = 1`
 	var args []any
 	if f.Miner != 0 {
 		args = append(args, int64(f.Miner))
@@ -316,7 +320,7 @@ func (h *Hub) Messages(ctx context.Context, f MessageFilter) ([]MessageInfo, err
 		var m MessageInfo
 		var miner, nonce, created, updated int64
 		var sectors string
-		if err := rows.Scan(&m.CID, &miner, &m.Kind, &m.Sender, &nonce, &sectors, &m.State, &m.Family, &m.ExecCID, &m.ExitCode, &m.Height, &created, &updated); err != nil {
+		if err := rows.Scan(&m.CID, &miner, &m.Kind, &m.Sender, &nonce, &sectors, &m.State, &m.Family, &m.ExecCID, &m.ExitCode, &m.Height, &m.PushError, &created, &updated); err != nil {
 			return nil, asRPC(err)
 		}
 		m.Miner, m.Nonce, m.CreatedAt, m.UpdatedAt = uint64(miner), uint64(nonce), time.Unix(0, created), time.Unix(0, updated)

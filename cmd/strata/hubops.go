@@ -261,6 +261,9 @@ func runHubMessages(ctx context.Context, e *env, args []string) error {
 		if subject == "" {
 			subject = fmt.Sprintf("%d sectors", len(m.Sectors))
 		}
+		if m.PushError != "" {
+			subject += "; refused by the node: " + m.PushError
+		}
 		fmt.Fprintf(tw, "%s\tf0%d\t%s\t%d\t%s\t%d\t%d\t%s\t%s\n", m.CID, m.Miner, m.Kind, m.Nonce, m.State, m.ExitCode, m.Height,
 			m.CreatedAt.Format(time.DateTime), subject)
 	}
