@@ -116,6 +116,10 @@ type Hub struct {
 	// reserveMu: reservations in this process take turns (see
 	// ReserveStore).
 	reserveMu sync.Mutex
+	// statMu guards statting: the stores whose filesystem is being looked
+	// at (see statStores).
+	statMu   sync.Mutex
+	statting map[string]bool
 	// writes feed the writers of ReportState and Ping, one channel per
 	// writer; a worker's writes all go to the same one (see submit).
 	writes    []chan *write
@@ -464,7 +468,7 @@ const noLease = math.MaxInt64
 // indexed lease_until as it was, so that on PostgreSQL a report is a HOT
 // update (no index changes; the row's new version on the same page)
 // rather than a new entry in each of the table's indexes, and a ping of a
-// worker whose sectors were renewed lately writes no row at all. A lease
+// worker whose sectors were renewed lately changes no sector row. A lease
 // still never lapses sooner than 0.9 times its length after a call.
 func (h *Hub) leaseRenewal(now time.Time) (until, below int64) {
 	return now.Add(h.lease).UnixNano(), now.Add(h.lease - h.lease/10).UnixNano()
@@ -659,10 +663,12 @@ func (h *Hub) SubmitPersisted(ctx context.Context, worker string, id SectorID, s
 			resp = SubmitResp{Res: FilesMissed, Desc: missing}
 		case choice == "":
 			var known int
-			err = h.db.QueryRow(ctx, tx, `SELECT COUNT(*) FROM hub_stores WHERE name = $1`, storeName).Scan(&known)
-			if err != nil || known == 0 {
-				resp = SubmitResp{Res: Rejected, Desc: fmt.Sprintf("store %q is not attached to the hub (strata hub storage attach), which could not prove the sector from it", storeName)}
+			if err := h.db.QueryRow(ctx, tx, `SELECT COUNT(*) FROM hub_stores WHERE name = $1`, storeName).Scan(&known); err != nil {
 				return err
+			}
+			if known == 0 {
+				resp = SubmitResp{Res: Rejected, Desc: fmt.Sprintf("store %q is not attached to the hub (strata hub storage attach), which could not prove the sector from it", storeName)}
+				return nil
 			}
 			fallthrough
 		default:

@@ -26,6 +26,7 @@ type clock struct {
 
 func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+func (c *clock) set(t time.Time)     { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 // fixedTickets draws a ticket from the miner ID, counting draws.
 type fixedTickets struct {
@@ -297,11 +298,11 @@ func TestLease_RenewedOnceATenthHasPassed(t *testing.T) {
 		ticket()
 		lease(81*time.Second, "a ticket at 21 s")
 		// Not taken over before it ends, taken over after.
-		c.t = t0.Add(81*time.Second - time.Nanosecond)
+		c.set(t0.Add(81*time.Second - time.Nanosecond))
 		if n, err := h.AllocateSector(ctx, hub.AllocateSectorSpec{Worker: "w2"}); err != nil || n != nil {
 			t.Fatalf("allocation before the lease ended = %+v, %v", n, err)
 		}
-		c.t = t0.Add(81*time.Second + time.Nanosecond)
+		c.set(t0.Add(81*time.Second + time.Nanosecond))
 		if n, err := h.AllocateSector(ctx, hub.AllocateSectorSpec{Worker: "w2"}); err != nil || n == nil || !n.Takeover || n.ID != s.ID {
 			t.Fatalf("allocation after the lease ended = %+v, %v", n, err)
 		}

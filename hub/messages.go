@@ -555,8 +555,28 @@ func (ms *Messenger) push(ctx context.Context, c cid.Cid, sm *ftypes.SignedMessa
 }
 
 // pushedBefore reports whether a push failed only because the node
-// already has the message (in its pool or on chain).
-func pushedBefore(err error) bool { return strings.Contains(err.Error(), "already") }
+// already has this very message in its pool (Lotus: "already in mpool";
+// the devnet: "already exists"), not because a message of the same nonce
+// is there with a premium this one does not outbid (Lotus: "already in
+// mpool, increase GasPremium ... to trigger replace by fee").
+func pushedBefore(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "already") && !strings.Contains(s, "GasPremium") && !strings.Contains(s, "replace by fee")
+}
+
+// sameReason reports whether two refusals give the same reason, whatever
+// the numbers in them (a base fee, a balance) that move between pushes.
+func sameReason(a, b string) bool {
+	strip := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return -1
+			}
+			return r
+		}, s)
+	}
+	return (a == "") == (b == "") && strip(a) == strip(b)
+}
 
 // maxPushError bounds the refusal text kept for a message.
 const maxPushError = 512
@@ -577,14 +597,14 @@ func pushErrorText(err error) string {
 }
 
 // rePush pushes a pushed message again and records a change in the
-// node's answer: a re-push refused again for the same reason is neither
-// logged nor written again.
+// node's answer: a re-push refused again for the same reason (numbers
+// aside) is neither logged nor written again.
 func (ms *Messenger) rePush(ctx context.Context, m *msgRow) error {
 	refused := ""
 	if _, err := ms.o.Chain.MpoolPush(ctx, m.sm); err != nil && !pushedBefore(err) {
 		refused = pushErrorText(err)
 	}
-	if refused == m.pushError {
+	if sameReason(refused, m.pushError) {
 		return nil
 	}
 	if refused != "" {

@@ -282,9 +282,10 @@ type MessageInfo struct {
 	ExecCID  string `json:",omitempty"`
 	ExitCode int64
 	Height   int64
-	// PushError is why the node refused the message when it was last
-	// pushed ('' once accepted). A refused message keeps its nonce: it is
-	// pushed again, or replaced with higher fees, until it executes.
+	// PushError, while the message waits (signed or pushed), is why the
+	// node refused it when it was last pushed ('' once accepted). A
+	// refused message keeps its nonce: it is pushed again, or replaced
+	// with higher fees, until it executes.
 	PushError string `json:",omitempty"`
 	CreatedAt time.Time
 	UpdatedAt time.Time
@@ -299,7 +300,8 @@ type MessageFilter struct {
 
 // Messages lists the hub's messages, newest first.
 func (h *Hub) Messages(ctx context.Context, f MessageFilter) ([]MessageInfo, error) {
-	q := `SELECT cid, miner, kind, sender, nonce, sectors, state, family, exec_cid, exit_code, height, push_error, created_at, updated_at FROM hub_messages WHERE 1 = 1`
+	q := `SELECT cid, miner, kind, sender, nonce, sectors, state, family, exec_cid, exit_code, height,
+		CASE WHEN state IN ('signed', 'pushed') THEN push_error ELSE '' END, created_at, updated_at FROM hub_messages WHERE 1 = 1`
 	var args []any
 	if f.Miner != 0 {
 		args = append(args, int64(f.Miner))

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/strata-sp/strata/internal/bytesize"
 	"github.com/strata-sp/strata/proof"
@@ -570,11 +571,57 @@ type fsSpace struct {
 	err  error  // why the path cannot be reached; nil when it can
 }
 
-// statStores looks at the filesystem of every store, by name.
+// statTimeout is how long statStores waits for a store's filesystem.
+const statTimeout = 5 * time.Second
+
+// statStores looks at the filesystem of every store, by name, all at once.
+// A store that does not answer within statTimeout (a hung network mount)
+// counts as not reached, so that it holds neither the reservations nor the
+// listing; while it stays hung it is not looked at again (one look in
+// flight per store), so that hung looks do not pile up.
 func (h *Hub) statStores(specs []StoreSpec) map[string]fsSpace {
+	type result struct {
+		name string
+		sp   fsSpace
+	}
 	space := make(map[string]fsSpace, len(specs))
+	done := make(chan result, len(specs))
+	waiting := 0
+	h.statMu.Lock()
+	if h.statting == nil {
+		h.statting = map[string]bool{}
+	}
 	for _, s := range specs {
-		space[s.Name] = h.statStore(s)
+		if h.statting[s.Name] {
+			space[s.Name] = fsSpace{path: h.localPath(s), err: fmt.Errorf("%s: an earlier look at its filesystem has not returned", h.localPath(s))}
+			continue
+		}
+		h.statting[s.Name] = true
+		waiting++
+		go func() {
+			sp := h.statStore(s)
+			h.statMu.Lock()
+			delete(h.statting, s.Name)
+			h.statMu.Unlock()
+			done <- result{s.Name, sp} // buffered: never blocks
+		}()
+	}
+	h.statMu.Unlock()
+	timer := time.NewTimer(statTimeout)
+	defer timer.Stop()
+	for waiting > 0 {
+		select {
+		case r := <-done:
+			space[r.name] = r.sp
+			waiting--
+		case <-timer.C:
+			for _, s := range specs {
+				if _, ok := space[s.Name]; !ok {
+					space[s.Name] = fsSpace{path: h.localPath(s), err: fmt.Errorf("%s: its filesystem did not answer within %v", h.localPath(s), statTimeout)}
+				}
+			}
+			return space
+		}
 	}
 	return space
 }
