@@ -66,3 +66,22 @@ func TestChooseStore_SharedFilesystem(t *testing.T) {
 		}
 	}
 }
+
+// A store whose last look has not returned (a hung mount) is not looked at
+// again: it counts as not reached, and the others are looked at.
+func TestStatStores_HungStoreIsNotLookedAtAgain(t *testing.T) {
+	h := &Hub{statting: map[string]bool{"hung": true}}
+	dir := t.TempDir()
+	space := h.statStores([]StoreSpec{{Name: "hung", Path: dir}, {Name: "ok", Path: dir}})
+	if sp := space["hung"]; sp.err == nil || !strings.Contains(sp.err.Error(), "has not returned") {
+		t.Errorf("the hung store: %+v", sp)
+	}
+	if sp := space["ok"]; sp.err != nil || sp.free == 0 {
+		t.Errorf("the other store: %+v", sp)
+	}
+	h.statMu.Lock()
+	defer h.statMu.Unlock()
+	if !h.statting["hung"] || h.statting["ok"] {
+		t.Errorf("looks in flight after the call: %v", h.statting)
+	}
+}
