@@ -116,10 +116,10 @@ type Hub struct {
 	// reserveMu: reservations in this process take turns (see
 	// ReserveStore).
 	reserveMu sync.Mutex
-	// statMu guards statting: the stores whose filesystem is being looked
-	// at (see statStores).
+	// statMu guards statting: the looks in flight at stores' filesystems,
+	// by store name (see statStores).
 	statMu   sync.Mutex
-	statting map[string]bool
+	statting map[string]*statCall
 	// writes feed the writers of ReportState and Ping, one channel per
 	// writer; a worker's writes all go to the same one (see submit).
 	writes    []chan *write

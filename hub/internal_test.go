@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The node's refusals: which mean the node already has the very message,
@@ -67,21 +68,36 @@ func TestChooseStore_SharedFilesystem(t *testing.T) {
 	}
 }
 
-// A store whose last look has not returned (a hung mount) is not looked at
-// again: it counts as not reached, and the others are looked at.
-func TestStatStores_HungStoreIsNotLookedAtAgain(t *testing.T) {
-	h := &Hub{statting: map[string]bool{"hung": true}}
+// A look at a store's filesystem in flight is shared by concurrent callers;
+// one that has hung longer than statTimeout is not waited for, and no
+// other look at that store is started meanwhile.
+func TestStatStores_SharedAndHungLooks(t *testing.T) {
 	dir := t.TempDir()
-	space := h.statStores([]StoreSpec{{Name: "hung", Path: dir}, {Name: "ok", Path: dir}})
-	if sp := space["hung"]; sp.err == nil || !strings.Contains(sp.err.Error(), "has not returned") {
+	hung := &statCall{started: time.Now().Add(-statTimeout), done: make(chan struct{})}
+	inFlight := &statCall{started: time.Now(), done: make(chan struct{})}
+	h := &Hub{statting: map[string]*statCall{"hung": hung, "busy": inFlight}}
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		inFlight.sp = fsSpace{path: "/shared", free: 42, dev: 7}
+		close(inFlight.done)
+	}()
+	start := time.Now()
+	space := h.statStores([]StoreSpec{{Name: "hung", Path: dir}, {Name: "busy", Path: dir}, {Name: "ok", Path: dir}})
+	if took := time.Since(start); took > statTimeout/2 {
+		t.Errorf("statStores took %v: it waited for the hung look", took)
+	}
+	if sp := space["hung"]; sp.err == nil || !strings.Contains(sp.err.Error(), "did not answer") {
 		t.Errorf("the hung store: %+v", sp)
+	}
+	if sp := space["busy"]; sp.err != nil || sp.free != 42 || sp.dev != 7 {
+		t.Errorf("the store with a look in flight got %+v, not that look's answer", sp)
 	}
 	if sp := space["ok"]; sp.err != nil || sp.free == 0 {
 		t.Errorf("the other store: %+v", sp)
 	}
 	h.statMu.Lock()
 	defer h.statMu.Unlock()
-	if !h.statting["hung"] || h.statting["ok"] {
+	if h.statting["hung"] != hung || h.statting["ok"] != nil {
 		t.Errorf("looks in flight after the call: %v", h.statting)
 	}
 }

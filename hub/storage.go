@@ -575,55 +575,66 @@ type fsSpace struct {
 const statTimeout = 5 * time.Second
 
 // statStores looks at the filesystem of every store, by name, all at once.
-// A store that does not answer within statTimeout (a hung network mount)
-// counts as not reached, so that it holds neither the reservations nor the
-// listing; while it stays hung it is not looked at again (one look in
-// flight per store), so that hung looks do not pile up.
+// Concurrent callers share a look in flight at a store rather than start
+// another. A store that does not answer within statTimeout (a hung network
+// mount) counts as not reached, so that it holds neither the reservations
+// nor the listing; while its look stays hung, later callers do not wait
+// for it, and no other look is started (hung looks do not pile up).
 func (h *Hub) statStores(specs []StoreSpec) map[string]fsSpace {
-	type result struct {
-		name string
-		sp   fsSpace
-	}
-	space := make(map[string]fsSpace, len(specs))
-	done := make(chan result, len(specs))
-	waiting := 0
+	calls := make(map[string]*statCall, len(specs))
+	now := time.Now()
 	h.statMu.Lock()
 	if h.statting == nil {
-		h.statting = map[string]bool{}
+		h.statting = map[string]*statCall{}
 	}
 	for _, s := range specs {
-		if h.statting[s.Name] {
-			space[s.Name] = fsSpace{path: h.localPath(s), err: fmt.Errorf("%s: an earlier look at its filesystem has not returned", h.localPath(s))}
-			continue
+		c := h.statting[s.Name]
+		if c == nil {
+			c = &statCall{started: now, done: make(chan struct{})}
+			h.statting[s.Name] = c
+			go func() {
+				c.sp = h.statStore(s)
+				h.statMu.Lock()
+				delete(h.statting, s.Name)
+				h.statMu.Unlock()
+				close(c.done)
+			}()
 		}
-		h.statting[s.Name] = true
-		waiting++
-		go func() {
-			sp := h.statStore(s)
-			h.statMu.Lock()
-			delete(h.statting, s.Name)
-			h.statMu.Unlock()
-			done <- result{s.Name, sp} // buffered: never blocks
-		}()
+		calls[s.Name] = c
 	}
 	h.statMu.Unlock()
 	timer := time.NewTimer(statTimeout)
 	defer timer.Stop()
-	for waiting > 0 {
-		select {
-		case r := <-done:
-			space[r.name] = r.sp
-			waiting--
-		case <-timer.C:
-			for _, s := range specs {
-				if _, ok := space[s.Name]; !ok {
-					space[s.Name] = fsSpace{path: h.localPath(s), err: fmt.Errorf("%s: its filesystem did not answer within %v", h.localPath(s), statTimeout)}
-				}
+	space := make(map[string]fsSpace, len(specs))
+	for _, s := range specs {
+		c := calls[s.Name]
+		hung := fsSpace{path: h.localPath(s), err: fmt.Errorf("%s: its filesystem did not answer within %v", h.localPath(s), statTimeout)}
+		if now.Sub(c.started) >= statTimeout {
+			select {
+			case <-c.done:
+				space[s.Name] = c.sp
+			default:
+				space[s.Name] = hung
 			}
-			return space
+			continue
+		}
+		select {
+		case <-c.done:
+			space[s.Name] = c.sp
+		case <-timer.C:
+			timer.Reset(0) // the others still unanswered count as hung too
+			space[s.Name] = hung
 		}
 	}
 	return space
+}
+
+// statCall is a look at a store's filesystem, shared by the callers that
+// want it while it runs; sp is set when done is closed.
+type statCall struct {
+	started time.Time
+	done    chan struct{}
+	sp      fsSpace
 }
 
 // fsPending sums, by filesystem (device), the space of the sectors
